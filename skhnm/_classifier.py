@@ -1,0 +1,758 @@
+"""HardNegativeMiningClassifier: the scikit-learn face of the bootstrap.
+
+This module holds parameters, input validation, delegation, metadata routing
+and tags. The algorithm is in :mod:`skhnm._mining`; scoring is in
+:mod:`skhnm._scoring`.
+"""
+
+import inspect
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import train_test_split
+from sklearn.utils import _safe_indexing, check_random_state, get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    has_fit_parameter,
+    validate_data,
+)
+
+from ._mining import mine
+from ._scoring import resolve_response_method, score_rows
+
+_MAX_SEED = np.iinfo(np.int32).max
+
+
+def _estimator_has(attr):
+    """`available_if` check: the fitted estimator, else the one to be fitted."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return hasattr(self._base_estimator(), attr)
+
+    return check
+
+
+def _is_dataframe(X):
+    return hasattr(X, "columns") and hasattr(X, "iloc")
+
+
+def _rows_of_params(params, rows, n_samples):
+    """Subset the sample-aligned fit parameters (arrays of length n_samples)."""
+    out = {}
+    for key, value in params.items():
+        aligned = (
+            value is not None
+            and not np.isscalar(value)
+            and hasattr(value, "__len__")
+            and _num_samples(value) == n_samples
+        )
+        out[key] = _safe_indexing(value, rows) if aligned else value
+    return out
+
+
+def _seed_random_states(estimator, seed):
+    """Fix every unset `random_state` inside `estimator` to `seed`.
+
+    Each round then fits the same deterministic learner, so the model depends
+    only on the working set and on this classifier's own `random_state`.
+    """
+    params = estimator.get_params(deep=True)
+    unset = {
+        key: seed
+        for key, value in params.items()
+        if (key == "random_state" or key.endswith("__random_state")) and value is None
+    }
+    return estimator.set_params(**unset) if unset else estimator
+
+
+def _scorer_for(estimator, scoring, pos_label):
+    """A validation scorer that treats `pos_label` as the positive class."""
+    scorer = check_scoring(estimator, scoring=scoring)
+    kwargs = getattr(scorer, "_kwargs", None)
+    score_func = getattr(scorer, "_score_func", None)
+    if (
+        isinstance(scoring, str)
+        and kwargs is not None
+        and score_func is not None
+        and "pos_label" in inspect.signature(score_func).parameters
+    ):
+        # check_scoring returned a fresh copy: setting pos_label is local to it.
+        kwargs["pos_label"] = pos_label
+    return scorer
+
+
+class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """Train a classifier by bootstrapping hard negatives.
+
+    Start from every positive and a random subset of the negatives (`ratio`
+    negatives per positive); fit; score the negatives left out; add those
+    the model gets wrong (scores above `threshold`) to the working set; refit;
+    repeat until no hard negative is left, `max_rounds` is reached, the pool
+    is used up, or the validation score stops improving. This is the
+    bootstrap of Sung & Poggio (1998), used for the detectors of Felzenszwalb
+    et al. (2010) and Girshick et al. (2014).
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        A binary classifier with `fit` and `predict_proba` or
+        `decision_function`. It is cloned for every fit and never modified.
+        None means :class:`~sklearn.linear_model.LogisticRegression`. Unset
+        `random_state` parameters inside it are fixed from this classifier's
+        `random_state`, so every round fits the same deterministic learner.
+
+    ratio : float, default=3.0
+        Negatives per positive in the initial working set (rounded to the
+        nearest integer count, at least one). If the pool holds fewer
+        negatives, all are used and a warning says so.
+
+    threshold : float or "auto", default="auto"
+        A negative outside the working set is hard when its score is strictly
+        above `threshold`. "auto" is 0.5 for probabilities and 0.0 for
+        decision values. With `decision_function` and a margin classifier,
+        -1.0 selects every negative inside the margin, as in DPM.
+
+    max_rounds : int, default=10
+        Mining rounds after the initial fit. 0 gives a plain undersampled
+        fit. The estimator is refit after every round that adds negatives, so
+        `estimator_` is always trained on the final working set.
+
+    max_hard_per_round : int, float or None, default=None
+        Cap on hard negatives added per round: an int is a count, a float is
+        a multiple of the number of positives. The hardest (highest score)
+        go first; ties go to the lower row index. None adds every hard
+        negative.
+
+    response_method : {"auto", "decision_function", "predict_proba"}, \
+            default="auto"
+        Which method of the estimator gives the hardness score: the
+        positive-class column of `predict_proba`, or the `decision_function`
+        value (negated when `pos_label` is the first class). "auto" prefers
+        `decision_function`.
+
+    sampler : imbalanced-learn under-sampler or None, default=None
+        Chooses the initial negatives. It must expose `sample_indices_`
+        after `fit_resample` (RandomUnderSampler, NearMiss, TomekLinks,
+        EditedNearestNeighbours, ...). A clone is used: an under-sampler that
+        takes a target count gets `sampling_strategy` set to honour `ratio`;
+        a cleaning sampler proposes negatives, of which a random subset of
+        the `ratio` size is kept. Its unset `random_state` is fixed from this
+        classifier's `random_state`. None means
+        :class:`~imblearn.under_sampling.RandomUnderSampler` at `ratio`.
+
+    early_stopping : bool, default=False
+        Hold out a stratified validation split (`validation_fraction` of the
+        rows; never trained on, never mined), score it with `scoring` after
+        every fit, and stop when the score has not improved by more than
+        `tol` for `n_iter_no_change` consecutive fits. The best round's model
+        is kept, with the working set it was fitted on.
+
+    validation_fraction : float, default=0.1
+        Share of the rows held out for early stopping, in (0, 1).
+
+    n_iter_no_change : int, default=2
+        Fits without improvement tolerated before early stopping.
+
+    scoring : str or callable, default="average_precision"
+        Validation score for early stopping (greater is better): a scorer
+        name or a callable ``scorer(estimator, X, y)``. Named scorers are
+        told `pos_label`.
+
+    tol : float, default=1e-4
+        Improvement of the validation score that counts as one.
+
+    pos_label : int, float, bool or str, default=None
+        The positive class (the rare one). None means `classes_[1]`.
+
+    random_state : int, RandomState instance or None, default=None
+        Controls the initial negatives, the validation split and the seed
+        given to unseeded randomness inside `estimator` and `sampler`.
+
+    verbose : int, default=0
+        1 prints one line per round.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted estimator, trained on the positives (outside the
+        validation split) and the negatives in `negative_indices_`.
+
+    classes_ : ndarray of shape (2,)
+        The class labels.
+
+    pos_label_ : object
+        The positive class used.
+
+    threshold_ : float
+        The threshold used (`threshold` with "auto" resolved).
+
+    response_method_ : str
+        The method used for scores.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when `X` has string column names.
+
+    n_rounds_ : int
+        Mining rounds that were run (the round of the last fit).
+
+    best_round_ : int
+        The round whose model is `estimator_` (`n_rounds_` unless early
+        stopping kept an earlier one).
+
+    history_ : dict of lists
+        One entry per fit (round 0 is the initial fit), usable as
+        ``pandas.DataFrame(history_)``. Keys: "round"; "n_negatives", the
+        working-set negatives that fit used; "n_scored", negatives outside
+        the working set scored after it; "n_hard", how many of those were
+        hard; "n_added", how many were added for the next round;
+        "fit_time" and "score_time" in seconds; "validation_score" (NaN
+        without early stopping).
+
+    negative_indices_ : ndarray of int
+        Sorted row indices (into `X`) of the negatives `estimator_` was
+        trained on.
+
+    mined_round_ : ndarray of shape (n_samples,), dtype int
+        The round at which each row entered the working set: 0 for training
+        positives and initial negatives, r for negatives mined in round r, -1
+        for rows never used (validation rows included, and rows added after
+        `best_round_`).
+
+    validation_indices_ : ndarray of int
+        Rows held out for early stopping (empty when it is off).
+
+    termination_condition_ : str
+        Why mining stopped: "no_hard_negatives" (after the last fit, no
+        negative outside the working set scored above the threshold),
+        "max_rounds", "early_stopping", or "pool_exhausted" (every negative
+        is in the working set).
+
+    See Also
+    --------
+    imblearn.under_sampling.RandomUnderSampler : One random draw of
+        negatives, with no feedback from the model.
+    sklearn.semi_supervised.SelfTrainingClassifier : Another iterative
+        meta-estimator that grows its training set.
+
+    References
+    ----------
+    .. [1] K.-K. Sung and T. Poggio, "Example-based learning for view-based
+       human face detection", IEEE PAMI 20(1), 1998.
+    .. [2] P. F. Felzenszwalb, R. B. Girshick, D. McAllester and D. Ramanan,
+       "Object detection with discriminatively trained part-based models",
+       IEEE PAMI 32(9), 2010, section 4.4.
+    .. [3] R. Girshick, J. Donahue, T. Darrell and J. Malik, "Rich feature
+       hierarchies for accurate object detection and semantic segmentation",
+       CVPR 2014.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.svm import LinearSVC
+    >>> from skhnm import HardNegativeMiningClassifier
+    >>> X, y = make_classification(n_samples=3000, weights=[0.97],
+    ...                            random_state=0)
+    >>> clf = HardNegativeMiningClassifier(LinearSVC(), threshold=-1.0,
+    ...                                    random_state=0).fit(X, y)
+    >>> int(y.sum()), len(clf.negative_indices_) < (y == 0).sum()
+    (94, True)
+    >>> clf.termination_condition_
+    'no_hard_negatives'
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"]), None],
+        "ratio": [Interval(Real, 0, None, closed="neither")],
+        "threshold": [
+            Interval(Real, None, None, closed="both"),
+            StrOptions({"auto"}),
+        ],
+        "max_rounds": [Interval(Integral, 0, None, closed="left")],
+        "max_hard_per_round": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, None, closed="neither"),
+            None,
+        ],
+        "response_method": [StrOptions({"auto", "decision_function", "predict_proba"})],
+        "sampler": [HasMethods(["fit_resample"]), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "scoring": [StrOptions(set(get_scorer_names())), callable],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "pos_label": [Real, str, "boolean", None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        ratio=3.0,
+        threshold="auto",
+        max_rounds=10,
+        max_hard_per_round=None,
+        response_method="auto",
+        sampler=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=2,
+        scoring="average_precision",
+        tol=1e-4,
+        pos_label=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.ratio = ratio
+        self.threshold = threshold
+        self.max_rounds = max_rounds
+        self.max_hard_per_round = max_hard_per_round
+        self.response_method = response_method
+        self.sampler = sampler
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.scoring = scoring
+        self.tol = tol
+        self.pos_label = pos_label
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _base_estimator(self):
+        return LogisticRegression() if self.estimator is None else self.estimator
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(
+        # `estimator` and `sampler` are validated by their own fit.
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Mine hard negatives and fit the estimator on the final working set.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features)
+            Positives and the pool of negatives. Sparse input needs an
+            estimator that takes it. A DataFrame reaches the estimator as a
+            DataFrame (row subsets of it).
+
+        y : array-like of shape (n_samples,)
+            Binary target.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows; the working rows' weights reach the
+            estimator's `fit` (and weight the validation score).
+
+        **fit_params : dict
+            Further fit parameters, routed to the estimator. Only with
+            ``sklearn.set_config(enable_metadata_routing=True)``; arrays of
+            length n_samples are subset to the working rows.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        _raise_for_params(fit_params, self, "fit")
+        try:
+            return self._fit(X, y, sample_weight, fit_params)
+        except BaseException:
+            # Never leave a mix of old and new fitted state that still predicts.
+            for name in [
+                k for k in vars(self) if k.endswith("_") and not k.startswith("_")
+            ]:
+                delattr(self, name)
+            raise
+
+    def _fit(self, X, y, sample_weight, fit_params):
+        base = self._base_estimator()
+        response_method = resolve_response_method(base, self.response_method)
+        X, y = self._validate_fit_data(X, y)
+        n_samples = y.shape[0]
+        classes = np.unique(y)
+        pos_label = classes[1] if self.pos_label is None else self.pos_label
+        if pos_label not in classes:
+            raise ValueError(
+                f"pos_label={self.pos_label!r} is not a class of y; the classes "
+                f"are {classes.tolist()}."
+            )
+        estimator_fit_params = self._estimator_fit_params(
+            base, X, sample_weight, fit_params
+        )
+
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(_MAX_SEED))
+        is_pos = y == pos_label
+        train_rows, val_rows = self._split_validation(is_pos, rng)
+        positives = train_rows[is_pos[train_rows]]
+        pool = train_rows[~is_pos[train_rows]]
+        if positives.size == 0 or pool.size == 0:
+            raise ValueError(
+                "After holding out the validation split there are "
+                f"{positives.size} positive and {pool.size} negative training "
+                "rows; both are needed. Lower validation_fraction or provide "
+                "more rows."
+            )
+        initial = self._initial_negatives(X, y, train_rows, positives, pool, rng)
+
+        threshold = self.threshold
+        if threshold == "auto":
+            threshold = 0.5 if response_method == "predict_proba" else 0.0
+        max_hard = self.max_hard_per_round
+        if isinstance(max_hard, Real) and not isinstance(max_hard, Integral):
+            max_hard = max(1, math.floor(max_hard * positives.size))
+
+        def fit_rows(rows, rnd):
+            est = _seed_random_states(clone(base), seed)
+            params = _rows_of_params(estimator_fit_params, rows, n_samples)
+            return est.fit(_safe_indexing(X, rows), y[rows], **params)
+
+        def score(model, rows, rnd):
+            return score_rows(
+                model, X, rows, response_method=response_method, pos_label=pos_label
+            )
+
+        validate = None
+        if self.early_stopping:
+            scorer = _scorer_for(base, self.scoring, pos_label)
+            X_val, y_val = _safe_indexing(X, val_rows), y[val_rows]
+            sw = estimator_fit_params.get("sample_weight")
+            val_params = (
+                {} if sw is None else {"sample_weight": _safe_indexing(sw, val_rows)}
+            )
+
+            def validate(model):
+                return scorer(model, X_val, y_val, **val_params)
+
+        result = mine(
+            positives=positives,
+            pool=pool,
+            initial=initial,
+            fit=fit_rows,
+            score=score,
+            threshold=threshold,
+            max_rounds=self.max_rounds,
+            max_hard=max_hard,
+            validate=validate,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            on_round=self._print_round if self.verbose else None,
+        )
+
+        mined_round = np.full(n_samples, -1, dtype=np.intp)
+        mined_round[positives] = 0
+        mined_round[pool] = result.entered_round
+        self.estimator_ = result.model
+        self.classes_ = classes
+        self.pos_label_ = pos_label
+        self.threshold_ = float(threshold)
+        self.response_method_ = response_method
+        self.n_rounds_ = result.n_rounds
+        self.best_round_ = result.best_round
+        self.history_ = result.history
+        self.negative_indices_ = result.negatives
+        self.mined_round_ = mined_round
+        self.validation_indices_ = val_rows
+        self.termination_condition_ = result.termination
+        return self
+
+    def _validate_fit_data(self, X, y):
+        if _is_dataframe(X):
+            # A DataFrame reaches the estimator as it is (column transformers
+            # need its columns); only names and counts are checked here.
+            validate_data(self, X, y="no_validation", skip_check_array=True)
+            if y is None:
+                raise ValueError(
+                    f"This {type(self).__name__} estimator requires y to be "
+                    "passed, but the target y is None."
+                )
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(X, y)
+        else:
+            allow_nan = get_tags(self._base_estimator()).input_tags.allow_nan
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                dtype=None,
+                ensure_all_finite="allow-nan" if allow_nan else True,
+            )
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y", raise_unknown=True)
+        classes = np.unique(y)
+        if y_type != "binary" or classes.size != 2:
+            raise ValueError(
+                "Only binary classification is supported. The type of the target "
+                f"is {y_type}: y has {classes.size} "
+                f"class{'' if classes.size == 1 else 'es'} {classes[:10].tolist()}; "
+                f"{type(self).__name__} needs exactly two (a positive and a "
+                "negative class)."
+            )
+        return X, y
+
+    def _estimator_fit_params(self, base, X, sample_weight, fit_params):
+        """Fit parameters for the estimator, over all rows (subset per fit)."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if _routing_enabled():
+            if sample_weight is not None:
+                fit_params = {**fit_params, "sample_weight": sample_weight}
+            return dict(process_routing(self, "fit", **fit_params).estimator.fit)
+        if sample_weight is None:
+            return {}
+        if not has_fit_parameter(base, "sample_weight"):
+            raise TypeError(
+                f"sample_weight was given but the estimator {base!r} does not "
+                "accept sample_weight in fit."
+            )
+        return {"sample_weight": sample_weight}
+
+    def _split_validation(self, is_pos, rng):
+        rows = np.arange(is_pos.shape[0])
+        if not self.early_stopping:
+            return rows, rows[:0]
+        try:
+            train, val = train_test_split(
+                rows,
+                test_size=self.validation_fraction,
+                stratify=is_pos,
+                random_state=rng,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                "early_stopping=True needs a stratified validation split of "
+                f"validation_fraction={self.validation_fraction} with at least "
+                f"one positive and one negative on each side; {exc}"
+            ) from exc
+        return np.sort(train), np.sort(val)
+
+    def _initial_negatives(self, X, y, train_rows, positives, pool, rng):
+        """The negatives of the first working set (sorted row indices)."""
+        n_initial = max(1, round(self.ratio * positives.size))
+        if n_initial >= pool.size:
+            if n_initial > pool.size:
+                warnings.warn(
+                    f"ratio={self.ratio} asks for {n_initial} initial negatives "
+                    f"but only {pool.size} are available; all of them are used "
+                    "and there is nothing left to mine.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            return pool
+        if self.sampler is None:
+            from imblearn.under_sampling import RandomUnderSampler
+
+            sampler = RandomUnderSampler(random_state=rng.randint(_MAX_SEED))
+            # The sampler only needs row identities: a column of positions
+            # stands in for X, so the pool is never copied.
+            X_sample = np.arange(train_rows.size).reshape(-1, 1)
+        else:
+            sampler = _seed_random_states(clone(self.sampler), rng.randint(_MAX_SEED))
+            X_sample = _safe_indexing(X, train_rows)
+        is_neg = ~np.isin(train_rows, positives)
+        y_sample = np.where(is_neg, 0, 1)
+        if getattr(sampler, "_sampling_type", None) in (None, "under-sampling"):
+            sampler.set_params(sampling_strategy={0: n_initial})
+        sampler.fit_resample(X_sample, y_sample)
+        chosen = getattr(sampler, "sample_indices_", None)
+        if chosen is None:
+            raise TypeError(
+                f"sampler={self.sampler!r} does not expose sample_indices_ after "
+                "fit_resample; use an imbalanced-learn under-sampler that keeps "
+                "original rows (RandomUnderSampler, NearMiss, TomekLinks, ...)."
+            )
+        chosen = np.asarray(chosen)
+        negatives = np.sort(train_rows[chosen[is_neg[chosen]]])
+        if negatives.size == 0:
+            raise ValueError(f"sampler={self.sampler!r} selected no negatives.")
+        if negatives.size > n_initial:
+            negatives = np.sort(rng.choice(negatives, n_initial, replace=False))
+        return negatives
+
+    def _print_round(self, record):
+        print(
+            f"[skhnm] round {record['round']}: {record['n_negatives']} negatives, "
+            f"{record['n_hard']} hard of {record['n_scored']} scored, "
+            f"{record['n_added']} added, fit {record['fit_time']:.3f}s, "
+            f"score {record['score_time']:.3f}s, "
+            f"validation {record['validation_score']:.4f}"
+        )
+
+    # ----------------------------------------------------------- delegation
+
+    def _delegate(self, method, X, params):
+        check_is_fitted(self)
+        _raise_for_params(params, self, method)
+        if _is_dataframe(X):
+            validate_data(self, X, reset=False, skip_check_array=True)
+        else:
+            X = validate_data(
+                self,
+                X,
+                reset=False,
+                accept_sparse=["csr", "csc"],
+                dtype=None,
+                ensure_all_finite=False,
+            )
+        if _routing_enabled():
+            params = getattr(process_routing(self, method, **params).estimator, method)
+        return getattr(self.estimator_, method)(X, **params)
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X, **params):
+        """Predict classes with the fitted estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features)
+            Samples.
+
+        **params : dict
+            Routed to the estimator's `predict` (metadata routing only).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
+        return self._delegate("predict", X, params)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, **params):
+        """Class probabilities from the fitted estimator.
+
+        The working set's class balance is not the population's: calibrate
+        (for example with :class:`~sklearn.calibration.CalibratedClassifierCV`)
+        if probabilities must be taken at face value.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features)
+            Samples.
+
+        **params : dict
+            Routed to the estimator's `predict_proba` (metadata routing only).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+            Probabilities, columns ordered as `classes_`.
+        """
+        return self._delegate("predict_proba", X, params)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, **params):
+        """Log class probabilities from the fitted estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features)
+            Samples.
+
+        **params : dict
+            Routed to the estimator's `predict_log_proba` (metadata routing
+            only).
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, 2)
+            Log probabilities, columns ordered as `classes_`.
+        """
+        return self._delegate("predict_log_proba", X, params)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X, **params):
+        """Decision values of the fitted estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features)
+            Samples.
+
+        **params : dict
+            Routed to the estimator's `decision_function` (metadata routing
+            only).
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+            Positive towards `classes_[1]`.
+        """
+        return self._delegate("decision_function", X, params)
+
+    # -------------------------------------------------------------- routing
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        Fit metadata goes to the estimator's `fit`; prediction metadata to the
+        matching method. See the :ref:`Metadata Routing User Guide
+        <sklearn:metadata_routing>`.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        mapping = MethodMapping().add(caller="fit", callee="fit")
+        for method in (
+            "predict",
+            "predict_proba",
+            "predict_log_proba",
+            "decision_function",
+        ):
+            mapping.add(caller=method, callee=method)
+        return MetadataRouter(owner=self).add(
+            estimator=self._base_estimator(), method_mapping=mapping
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._base_estimator())
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.classifier_tags.multi_class = False
+        return tags

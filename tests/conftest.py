@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+
+
+@pytest.fixture
+def imbalanced():
+    """2,000 rows, about 3% positives, hard enough that mining finds work."""
+    X, y = make_classification(
+        n_samples=2000,
+        n_features=10,
+        n_informative=5,
+        weights=[0.97],
+        class_sep=0.8,
+        flip_y=0.0,
+        random_state=0,
+    )
+    return X, y
+
+
+class RecordingClassifier(ClassifierMixin, BaseEstimator):
+    """LogisticRegression on all but column 0, which holds each row's id.
+
+    Every call records the row ids it saw in the class-level `log`, so a test
+    can tell which rows were trained on and which were scored.
+    """
+
+    log: list = []
+
+    def __init__(self, C=1.0):
+        self.C = C
+
+    def fit(self, X, y, sample_weight=None):
+        self.model_ = LogisticRegression(C=self.C).fit(
+            X[:, 1:], y, sample_weight=sample_weight
+        )
+        self.classes_ = self.model_.classes_
+        weights = None if sample_weight is None else np.asarray(sample_weight)
+        self.log.append(("fit", X[:, 0].astype(int), weights, X.dtype))
+        return self
+
+    def decision_function(self, X):
+        self.log.append(("score", X[:, 0].astype(int), None, X.dtype))
+        return self.model_.decision_function(X[:, 1:])
+
+    def predict(self, X):
+        return self.model_.predict(X[:, 1:])
+
+
+@pytest.fixture
+def recording():
+    RecordingClassifier.log = []
+    yield RecordingClassifier
+    RecordingClassifier.log = []
+
+
+def with_ids(X):
+    """Prepend a column of row ids (for RecordingClassifier)."""
+    return np.column_stack([np.arange(X.shape[0]), X])

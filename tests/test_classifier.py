@@ -1,0 +1,663 @@
+"""Behaviour of HardNegativeMiningClassifier end to end."""
+
+import re
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import RecordingClassifier, with_ids
+from imblearn.over_sampling import SMOTE
+from imblearn.pipeline import make_pipeline as make_imb_pipeline
+from imblearn.under_sampling import NearMiss, RandomUnderSampler, TomekLinks
+from sklearn import config_context
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils import get_tags
+
+from skhnm import HardNegativeMiningClassifier
+
+
+def fit_working_set(clf, X, y, **fit_params):
+    """Fit the wrapped estimator ourselves on the reported working set."""
+    rows = np.union1d(np.flatnonzero(y == clf.pos_label_), clf.negative_indices_)
+    rows = np.setdiff1d(rows, clf.validation_indices_)
+    base = clone(clf.estimator if clf.estimator is not None else LogisticRegression())
+    params = {k: v[rows] for k, v in fit_params.items()}
+    return base.fit(X[rows], y[rows], **params)
+
+
+# ---------------------------------------------------------------- working set
+
+
+@pytest.mark.parametrize("ratio", [0.5, 1.0, 2.5, 3.0, 7.0])
+def test_initial_ratio_is_exact(imbalanced, ratio):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(ratio=ratio, max_rounds=0, random_state=0)
+    clf.fit(X, y)
+    n_pos = int(y.sum())
+    assert clf.negative_indices_.size == round(ratio * n_pos)
+    assert clf.history_["n_negatives"] == [round(ratio * n_pos)]
+    assert np.all(y[clf.negative_indices_] == 0)
+    assert np.all(clf.mined_round_[clf.negative_indices_] == 0)
+    assert np.all(clf.mined_round_[y == 1] == 0)
+    assert clf.termination_condition_ in ("max_rounds", "no_hard_negatives")
+
+
+def test_estimator_is_trained_on_the_final_working_set(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(max_rounds=3, random_state=0).fit(X, y)
+    assert clf.n_rounds_ >= 1
+    expected = fit_working_set(clf, X, y)
+    np.testing.assert_allclose(clf.estimator_.coef_, expected.coef_)
+
+
+def test_only_outside_negatives_are_scored_and_added(imbalanced, recording):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        recording(), threshold=-1.0, max_rounds=4, random_state=0
+    ).fit(with_ids(X), y)
+    fits = [rows for kind, rows, _, _ in recording.log if kind == "fit"]
+    scores = [rows for kind, rows, _, _ in recording.log if kind == "score"]
+    assert len(fits) == len(scores) == clf.n_rounds_ + 1
+    negatives = np.flatnonzero(y == 0)
+    for rnd, (trained, scored) in enumerate(zip(fits, scores, strict=True)):
+        assert np.intersect1d(trained, scored).size == 0
+        assert np.all(y[scored] == 0)
+        np.testing.assert_array_equal(
+            np.sort(np.union1d(trained, scored)), np.arange(y.size)
+        )
+        if rnd + 1 < len(fits):
+            added = np.setdiff1d(fits[rnd + 1], trained)
+            assert np.all(np.isin(added, scored))
+            np.testing.assert_array_equal(
+                added, np.flatnonzero(clf.mined_round_ == rnd + 1)
+            )
+    np.testing.assert_array_equal(
+        np.intersect1d(fits[-1], negatives), clf.negative_indices_
+    )
+
+
+def test_hard_means_strictly_above_threshold(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(max_rounds=1, random_state=0).fit(X, y)
+    round0 = HardNegativeMiningClassifier(max_rounds=0, random_state=0).fit(X, y)
+    outside = np.setdiff1d(np.flatnonzero(y == 0), round0.negative_indices_)
+    scores = round0.decision_function(X[outside])
+    np.testing.assert_array_equal(
+        np.flatnonzero(clf.mined_round_ == 1), np.sort(outside[scores > 0.0])
+    )
+    assert clf.history_["n_hard"][0] == np.count_nonzero(scores > 0.0)
+
+
+@pytest.mark.parametrize("cap, expected", [(7, 7), (0.25, None)])
+def test_cap_takes_the_hardest_first(imbalanced, cap, expected):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        threshold=-2.0, max_rounds=1, max_hard_per_round=cap, random_state=0
+    ).fit(X, y)
+    n_cap = expected if expected is not None else int(np.floor(cap * y.sum()))
+    round0 = HardNegativeMiningClassifier(threshold=-2.0, max_rounds=0, random_state=0)
+    round0.fit(X, y)
+    outside = np.setdiff1d(np.flatnonzero(y == 0), round0.negative_indices_)
+    scores = round0.decision_function(X[outside])
+    assert np.count_nonzero(scores > -2.0) > n_cap
+    hardest = outside[np.lexsort((outside, -scores))[:n_cap]]
+    np.testing.assert_array_equal(
+        np.flatnonzero(clf.mined_round_ == 1), np.sort(hardest)
+    )
+    assert clf.history_["n_added"][0] == n_cap
+
+
+# ------------------------------------------------------------ stop conditions
+
+
+def test_stops_with_no_hard_negatives(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(max_rounds=50, random_state=0).fit(X, y)
+    assert clf.termination_condition_ == "no_hard_negatives"
+    assert clf.history_["n_hard"][-1] == 0
+    assert clf.n_rounds_ < 50
+    outside = np.setdiff1d(np.flatnonzero(y == 0), clf.negative_indices_)
+    assert np.all(clf.decision_function(X[outside]) <= 0.0)
+
+
+def test_stops_at_max_rounds(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        threshold=-3.0, max_rounds=2, max_hard_per_round=5, random_state=0
+    ).fit(X, y)
+    assert clf.termination_condition_ == "max_rounds"
+    assert clf.n_rounds_ == 2
+    assert clf.history_["round"] == [0, 1, 2]
+    assert clf.history_["n_hard"][-1] > 0
+
+
+def test_pool_exhausted_warns_and_uses_every_negative(imbalanced):
+    X, y = imbalanced
+    keep = np.concatenate([np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:100]])
+    clf = HardNegativeMiningClassifier(random_state=0)
+    with pytest.warns(UserWarning, match=r"ratio=3.0 asks for \d+ initial negatives"):
+        clf.fit(X[keep], y[keep])
+    assert clf.termination_condition_ == "pool_exhausted"
+    assert clf.negative_indices_.size == 100
+
+
+def test_pool_exhausted_by_mining(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(threshold=-np.inf, random_state=0).fit(X, y)
+    assert clf.termination_condition_ == "pool_exhausted"
+    np.testing.assert_array_equal(clf.negative_indices_, np.flatnonzero(y == 0))
+    assert clf.n_rounds_ == 1
+
+
+def test_early_stopping_keeps_the_best_round(imbalanced):
+    X, y = imbalanced
+    # No improvement can exceed tol=1, so the second fit already stalls.
+    clf = HardNegativeMiningClassifier(
+        threshold=-1.0,
+        early_stopping=True,
+        n_iter_no_change=1,
+        tol=1.0,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.termination_condition_ == "early_stopping"
+    assert clf.n_rounds_ == 1
+    scores = clf.history_["validation_score"]
+    assert clf.best_round_ == int(np.argmax(scores))
+    assert not np.isnan(scores).any()
+    assert clf.mined_round_.max() <= clf.best_round_
+    assert clf.negative_indices_.size == clf.history_["n_negatives"][clf.best_round_]
+    expected = fit_working_set(clf, X, y)
+    np.testing.assert_allclose(clf.estimator_.coef_, expected.coef_)
+
+
+def test_early_stopping_validation_rows_are_never_used(imbalanced, recording):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        recording(),
+        threshold=-1.0,
+        early_stopping=True,
+        validation_fraction=0.2,
+        random_state=0,
+    ).fit(with_ids(X), y)
+    val = clf.validation_indices_
+    assert val.size == pytest.approx(0.2 * y.size, abs=1)
+    assert y[val].sum() == pytest.approx(0.2 * y.sum(), abs=1)  # stratified
+    # Every call that trains or scores the pool; validation scoring by the
+    # scorer goes through decision_function too, so skip those calls.
+    for kind, rows, _, _ in recording.log:
+        if kind == "fit" or not np.array_equal(rows, val):
+            assert np.intersect1d(rows, val).size == 0
+    assert np.all(clf.mined_round_[val] == -1)
+
+
+def test_early_stopping_needs_both_classes_in_the_split():
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    y = np.zeros(50, dtype=int)
+    y[0] = 1
+    clf = HardNegativeMiningClassifier(early_stopping=True)
+    with pytest.raises(ValueError, match="early_stopping=True needs a stratified"):
+        clf.fit(X, y)
+
+
+# -------------------------------------------------------------------- history
+
+
+@pytest.mark.parametrize("cap", [None, 10])
+def test_history_is_consistent_with_the_working_set(imbalanced, cap):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        threshold=-1.0, max_rounds=6, max_hard_per_round=cap, random_state=0
+    ).fit(X, y)
+    h = clf.history_
+    n = clf.n_rounds_ + 1
+    assert all(len(values) == n for values in h.values())
+    assert h["round"] == list(range(n))
+    n_pool = int(np.sum(y == 0))
+    for r in range(n):
+        assert h["n_scored"][r] == n_pool - h["n_negatives"][r]
+        assert h["n_added"][r] <= h["n_hard"][r]
+        if cap is not None:
+            assert h["n_added"][r] <= cap
+        assert h["fit_time"][r] >= 0 and h["score_time"][r] >= 0
+        if r + 1 < n:
+            assert h["n_negatives"][r + 1] == h["n_negatives"][r] + h["n_added"][r]
+            negatives = clf.mined_round_[y == 0]
+            assert np.count_nonzero(negatives == r + 1) == h["n_added"][r]
+    assert h["n_added"][-1] == 0
+    assert h["n_negatives"][-1] == clf.negative_indices_.size
+    np.testing.assert_array_equal(
+        clf.negative_indices_, np.flatnonzero((clf.mined_round_ >= 0) & (y == 0))
+    )
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(clf.history_)
+    assert list(frame["round"]) == list(range(n))
+
+
+# --------------------------------------------------------------- determinism
+
+
+def test_same_random_state_same_working_set_and_model(imbalanced):
+    X, y = imbalanced
+    est = RandomForestClassifier(n_estimators=10)
+    a = HardNegativeMiningClassifier(est, max_rounds=3, random_state=42).fit(X, y)
+    b = HardNegativeMiningClassifier(est, max_rounds=3, random_state=42).fit(X, y)
+    np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
+    np.testing.assert_array_equal(a.mined_round_, b.mined_round_)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert est.random_state is None  # the caller's estimator is untouched
+    c = HardNegativeMiningClassifier(est, max_rounds=0, random_state=7).fit(X, y)
+    assert not np.array_equal(
+        a.negative_indices_[a.mined_round_[a.negative_indices_] == 0],
+        c.negative_indices_,
+    )
+
+
+def test_random_state_instance_is_accepted(imbalanced):
+    X, y = imbalanced
+    a = HardNegativeMiningClassifier(random_state=np.random.RandomState(3)).fit(X, y)
+    b = HardNegativeMiningClassifier(random_state=np.random.RandomState(3)).fit(X, y)
+    np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
+
+
+# ---------------------------------------------------- weights and routing
+
+
+def test_sample_weight_reaches_the_estimator(imbalanced, recording):
+    X, y = imbalanced
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, size=y.size)
+    clf = HardNegativeMiningClassifier(recording(), max_rounds=2, random_state=0)
+    clf.fit(with_ids(X), y, sample_weight=weights)
+    for kind, rows, fit_weights, _ in recording.log:
+        if kind == "fit":
+            np.testing.assert_array_equal(fit_weights, weights[rows])
+
+
+def test_sample_weight_changes_the_model_as_a_direct_fit_would(imbalanced):
+    X, y = imbalanced
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, size=y.size)
+    clf = HardNegativeMiningClassifier(LogisticRegression(), random_state=0)
+    clf.fit(X, y, sample_weight=weights)
+    expected = fit_working_set(clf, X, y, sample_weight=weights)
+    np.testing.assert_allclose(clf.estimator_.coef_, expected.coef_)
+
+
+def test_sample_weight_needs_an_estimator_that_takes_it(imbalanced):
+    X, y = imbalanced
+
+    class NoWeights(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            return self
+
+        def decision_function(self, X):
+            return np.zeros(X.shape[0])
+
+    with pytest.raises(TypeError, match="does not accept sample_weight"):
+        HardNegativeMiningClassifier(NoWeights()).fit(
+            X, y, sample_weight=np.ones(y.size)
+        )
+
+
+def test_metadata_routing_of_sample_weight(imbalanced, recording):
+    X, y = imbalanced
+    weights = np.random.default_rng(1).uniform(0.5, 2.0, size=y.size)
+    with config_context(enable_metadata_routing=True):
+        est = recording().set_fit_request(sample_weight=True)
+        clf = HardNegativeMiningClassifier(est, max_rounds=1, random_state=0)
+        clf.fit(with_ids(X), y, sample_weight=weights)
+        fits = [(rows, w) for kind, rows, w, _ in recording.log if kind == "fit"]
+        assert fits and all(np.array_equal(w, weights[rows]) for rows, w in fits)
+
+        # Metadata nobody asked for is an error, as everywhere in scikit-learn.
+        unrequested = HardNegativeMiningClassifier(
+            recording().set_fit_request(sample_weight=False), max_rounds=1
+        )
+        with pytest.raises(TypeError, match="not routed to any object"):
+            unrequested.fit(with_ids(X), y, sample_weight=weights)
+
+        router = clf.get_metadata_routing()
+        assert "sample_weight" in str(router)
+
+
+def test_fit_params_without_routing_raise(imbalanced):
+    X, y = imbalanced
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        HardNegativeMiningClassifier().fit(X, y, groups=np.zeros(y.size))
+
+
+# ------------------------------------------------------------------- inputs
+
+
+def test_sparse_input_gives_the_dense_result(imbalanced):
+    X, y = imbalanced
+    est = LogisticRegression(solver="liblinear")
+    dense = HardNegativeMiningClassifier(est, random_state=0).fit(X, y)
+    sparse = HardNegativeMiningClassifier(est, random_state=0).fit(sp.csr_matrix(X), y)
+    np.testing.assert_array_equal(dense.negative_indices_, sparse.negative_indices_)
+    np.testing.assert_allclose(
+        dense.estimator_.coef_, sparse.estimator_.coef_, rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        dense.decision_function(X),
+        sparse.decision_function(sp.csr_matrix(X)),
+        rtol=1e-6,
+    )
+
+
+def test_float32_is_kept(imbalanced, recording):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(recording(), max_rounds=1, random_state=0)
+    clf.fit(with_ids(X).astype(np.float32), y)
+    assert {dtype for *_, dtype in recording.log} == {np.dtype(np.float32)}
+
+
+def test_dataframe_with_feature_names_reaches_a_column_transformer(imbalanced):
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = imbalanced
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    frame["colour"] = np.where(X[:, 0] > 0, "red", "blue")
+    pipe = make_pipeline(
+        make_column_transformer(
+            (OneHotEncoder(), ["colour"]), remainder=StandardScaler()
+        ),
+        LogisticRegression(),
+    )
+    clf = HardNegativeMiningClassifier(pipe, random_state=0).fit(frame, y)
+    np.testing.assert_array_equal(clf.feature_names_in_, frame.columns)
+    assert clf.n_features_in_ == 11
+    assert clf.predict(frame.iloc[:5]).shape == (5,)
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(frame.rename(columns={"f0": "other"}))
+
+
+def test_string_labels_and_pos_label_orientation(imbalanced):
+    X, y = imbalanced
+    y_pos_last = np.where(y == 1, "pos", "neg")  # positive is classes_[1]
+    y_pos_first = np.where(y == 1, "a", "z")  # positive is classes_[0]
+    a = HardNegativeMiningClassifier(random_state=0).fit(X, y_pos_last)
+    b = HardNegativeMiningClassifier(pos_label="a", random_state=0).fit(X, y_pos_first)
+    assert b.pos_label_ == "a"
+    np.testing.assert_array_equal(b.classes_, ["a", "z"])
+    np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
+    np.testing.assert_array_equal(a.mined_round_, b.mined_round_)
+    assert set(b.predict(X)) <= {"a", "z"}
+
+
+def test_response_method_and_auto_threshold(imbalanced):
+    X, y = imbalanced
+    lr = HardNegativeMiningClassifier(max_rounds=0).fit(X, y)
+    assert (lr.response_method_, lr.threshold_) == ("decision_function", 0.0)
+    proba = HardNegativeMiningClassifier(response_method="predict_proba", max_rounds=0)
+    proba.fit(X, y)
+    assert (proba.response_method_, proba.threshold_) == ("predict_proba", 0.5)
+    tree = HardNegativeMiningClassifier(DecisionTreeClassifier(), max_rounds=0).fit(
+        X, y
+    )
+    assert tree.response_method_ == "predict_proba"
+
+
+def test_probability_threshold_selects_by_positive_probability(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        response_method="predict_proba", threshold=0.3, max_rounds=1, random_state=0
+    ).fit(X, y)
+    round0 = HardNegativeMiningClassifier(max_rounds=0, random_state=0).fit(X, y)
+    outside = np.setdiff1d(np.flatnonzero(y == 0), round0.negative_indices_)
+    proba = round0.predict_proba(X[outside])[:, 1]
+    np.testing.assert_array_equal(
+        np.flatnonzero(clf.mined_round_ == 1), np.sort(outside[proba > 0.3])
+    )
+
+
+# ------------------------------------------------------------------ samplers
+
+
+def test_nearmiss_sampler_honours_ratio(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(sampler=NearMiss(), ratio=2.0, max_rounds=0)
+    clf.fit(X, y)
+    assert clf.negative_indices_.size == 2 * y.sum()
+    nm = NearMiss(sampling_strategy={0: int(2 * y.sum())}).fit_resample(X, y)
+    del nm
+    expected = NearMiss(sampling_strategy={0: int(2 * y.sum())})
+    expected.fit_resample(X, y)
+    chosen = expected.sample_indices_
+    np.testing.assert_array_equal(
+        clf.negative_indices_, np.sort(chosen[y[chosen] == 0])
+    )
+
+
+def test_cleaning_sampler_proposes_and_ratio_caps(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        sampler=TomekLinks(), max_rounds=0, random_state=0
+    )
+    clf.fit(X, y)
+    assert clf.negative_indices_.size == round(3 * y.sum())
+    tomek = TomekLinks().fit(X, y)
+    tomek.fit_resample(X, y)
+    assert np.all(np.isin(clf.negative_indices_, tomek.sample_indices_))
+
+
+def test_default_sampler_matches_random_under_sampler_size(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(sampler=RandomUnderSampler(), max_rounds=0)
+    clf.fit(X, y)
+    assert clf.negative_indices_.size == 3 * y.sum()
+
+
+def test_sampler_without_sample_indices_is_refused(imbalanced):
+    X, y = imbalanced
+    with pytest.raises(TypeError, match="does not expose sample_indices_"):
+        HardNegativeMiningClassifier(sampler=SMOTE(), ratio=0.5).fit(X, y)
+
+
+# --------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (np.zeros(60, dtype=int), "y has 1 class"),
+        (np.arange(60) % 3, "Only binary classification is supported"),
+        (np.linspace(0, 1, 60), "Unknown label type"),
+    ],
+)
+def test_bad_targets(y, match):
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    with pytest.raises(ValueError, match=match):
+        HardNegativeMiningClassifier().fit(X, y)
+
+
+def test_pos_label_not_in_y(imbalanced):
+    X, y = imbalanced
+    with pytest.raises(ValueError, match=r"pos_label=5 is not a class of y"):
+        HardNegativeMiningClassifier(pos_label=5).fit(X, y)
+
+
+def test_nan_is_refused_unless_the_estimator_takes_it(imbalanced):
+    X, y = imbalanced
+    X = X.copy()
+    X[np.flatnonzero(y == 0)[-1], 0] = np.nan  # a pool row, likely never trained on
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        HardNegativeMiningClassifier().fit(X, y)
+    clf = HardNegativeMiningClassifier(HistGradientBoostingClassifier(max_iter=20))
+    clf.fit(X, y)
+    assert get_tags(clf).input_tags.allow_nan
+
+
+def test_response_method_the_estimator_lacks():
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = (np.arange(60) < 10).astype(int)
+    with pytest.raises(ValueError, match="response_method='predict_proba'.*SVC"):
+        HardNegativeMiningClassifier(SVC(), response_method="predict_proba").fit(X, y)
+
+    class PredictOnly(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            return self
+
+    with pytest.raises(ValueError, match="neither decision_function nor predict_proba"):
+        HardNegativeMiningClassifier(PredictOnly()).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"ratio": 0},
+        {"ratio": -1.0},
+        {"max_rounds": -1},
+        {"max_rounds": 1.5},
+        {"threshold": "high"},
+        {"threshold": np.nan},
+        {"max_hard_per_round": 0},
+        {"max_hard_per_round": -0.5},
+        {"response_method": "predict"},
+        {"validation_fraction": 1.0},
+        {"n_iter_no_change": 0},
+        {"scoring": "no-such-metric"},
+        {"tol": -1},
+        {"estimator": "LogisticRegression"},
+        {"sampler": LogisticRegression()},
+    ],
+)
+def test_invalid_parameters_are_named(imbalanced, params):
+    X, y = imbalanced
+    (name,) = params
+    with pytest.raises(ValueError, match=re.escape(f"'{name}' parameter")):
+        HardNegativeMiningClassifier(**params).fit(X, y)
+
+
+class FailsWhenGrown(ClassifierMixin, BaseEstimator):
+    """Fails to fit once the working set is larger than `limit` rows."""
+
+    def __init__(self, limit=200):
+        self.limit = limit
+
+    def fit(self, X, y):
+        if X.shape[0] > self.limit:
+            raise RuntimeError("the learner ran out of patience")
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def decision_function(self, X):
+        return self.model_.decision_function(X)
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+
+def test_estimator_error_propagates_with_its_round(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        FailsWhenGrown(limit=300), threshold=-1.0, random_state=0
+    )
+    with pytest.raises(RuntimeError, match="ran out of patience") as info:
+        clf.fit(X, y)
+    assert any("mining round 1" in note for note in info.value.__notes__)
+
+
+def test_failed_refit_leaves_no_half_fitted_state(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(FailsWhenGrown(limit=10_000), random_state=0)
+    clf.fit(X, y)
+    clf.predict(X[:3])
+    clf.set_params(estimator=FailsWhenGrown(limit=300), threshold=-1.0)
+    with pytest.raises(RuntimeError):
+        clf.fit(X, y)
+    assert not hasattr(clf, "estimator_") and not hasattr(clf, "history_")
+    with pytest.raises(NotFittedError):
+        clf.predict(X[:3])
+
+
+# --------------------------------------------------- delegation, tags, clone
+
+
+def test_delegated_methods_follow_the_estimator(imbalanced):
+    X, y = imbalanced
+    svc = HardNegativeMiningClassifier(SVC(), max_rounds=0)
+    assert hasattr(svc, "decision_function") and not hasattr(svc, "predict_proba")
+    svc.fit(X, y)
+    assert not hasattr(svc, "predict_log_proba")
+    tree = HardNegativeMiningClassifier(DecisionTreeClassifier(), max_rounds=0)
+    assert not hasattr(tree, "decision_function")
+    lr = HardNegativeMiningClassifier(max_rounds=0).fit(X, y)
+    np.testing.assert_allclose(lr.predict_proba(X), lr.estimator_.predict_proba(X))
+    np.testing.assert_allclose(
+        lr.predict_log_proba(X), lr.estimator_.predict_log_proba(X)
+    )
+    assert lr.score(X, y) == pytest.approx(np.mean(lr.predict(X) == y))
+
+
+def test_tags_follow_the_estimator():
+    assert get_tags(HardNegativeMiningClassifier()).input_tags.sparse
+    assert not get_tags(HardNegativeMiningClassifier()).input_tags.allow_nan
+    hgb = HardNegativeMiningClassifier(HistGradientBoostingClassifier())
+    assert get_tags(hgb).input_tags.allow_nan
+    assert not get_tags(hgb).input_tags.sparse
+
+
+def test_clone_and_params_do_not_touch_the_estimator(imbalanced):
+    X, y = imbalanced
+    est = LogisticRegression(C=0.5)
+    clf = HardNegativeMiningClassifier(est, ratio=2.0, random_state=0)
+    copy = clone(clf)
+    assert copy.get_params()["estimator__C"] == 0.5
+    clf.fit(X, y)
+    assert not hasattr(est, "coef_")
+    assert clf.estimator_ is not est
+
+
+def test_verbose_prints_one_line_per_round(imbalanced, capsys):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(threshold=-1.0, verbose=1, random_state=0)
+    clf.fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == clf.n_rounds_ + 1
+    assert lines[0].startswith("[skhnm] round 0:")
+    assert f"{clf.history_['n_hard'][0]} hard" in lines[0]
+
+
+# -------------------------------------------------- pipelines and searches
+
+
+def test_inside_sklearn_and_imblearn_pipelines(imbalanced):
+    X, y = imbalanced
+    hnm = HardNegativeMiningClassifier(random_state=0)
+    sk = make_pipeline(StandardScaler(), hnm).fit(X, y)
+    imb = make_imb_pipeline(StandardScaler(), clone(hnm)).fit(X, y)
+    np.testing.assert_allclose(sk.decision_function(X), imb.decision_function(X))
+
+
+def test_grid_search_over_mining_and_estimator_parameters(imbalanced):
+    X, y = imbalanced
+    search = GridSearchCV(
+        HardNegativeMiningClassifier(LinearSVC(), random_state=0),
+        {
+            "ratio": [1.0, 3.0],
+            "threshold": [-1.0, 0.0],
+            "max_rounds": [0, 3],
+            "estimator__C": [0.1, 1.0],
+        },
+        scoring="average_precision",
+        cv=StratifiedKFold(3),
+        n_jobs=2,
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 16
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_estimator_.termination_condition_ in {
+        "no_hard_negatives",
+        "max_rounds",
+        "pool_exhausted",
+    }

@@ -1,0 +1,143 @@
+"""The bootstrap loop on its own, driven by synthetic fit and score callables."""
+
+import math
+
+import numpy as np
+
+from skhnm._mining import HISTORY_KEYS, mine
+
+POOL = np.arange(10, 110)  # 100 negatives; rows 0-9 are positives
+POSITIVES = np.arange(10)
+HARDNESS = np.random.default_rng(0).permutation(100).astype(float)  # row 10+i
+
+
+def fixed_scores(model, rows, rnd):
+    return HARDNESS[rows - 10]
+
+
+def test_every_round_scores_only_the_outside_pool_with_the_current_model():
+    seen = []
+
+    def fit(rows, rnd):
+        seen.append(("fit", rnd, rows.copy()))
+        return rnd  # the "model" is its round number
+
+    def score(model, rows, rnd):
+        seen.append(("score", model, rows.copy()))
+        return fixed_scores(model, rows, rnd)
+
+    result = mine(
+        positives=POSITIVES,
+        pool=POOL,
+        initial=POOL[:30],
+        fit=fit,
+        score=score,
+        threshold=80.0,
+        max_rounds=5,
+    )
+    fits = [s for s in seen if s[0] == "fit"]
+    scores = [s for s in seen if s[0] == "score"]
+    assert len(fits) == len(scores) == result.n_rounds + 1
+    for (_, rnd, trained), (_, model, scored) in zip(fits, scores, strict=True):
+        assert model == rnd  # scored by the model of the same round
+        assert np.intersect1d(trained, scored).size == 0
+        np.testing.assert_array_equal(np.union1d(trained, scored), np.arange(110))
+        assert np.all(np.isin(POSITIVES, trained))
+
+
+def test_threshold_adds_all_hard_then_stops():
+    result = mine(
+        positives=POSITIVES,
+        pool=POOL,
+        initial=POOL[:30],
+        fit=lambda rows, rnd: rnd,
+        score=fixed_scores,
+        threshold=80.0,
+        max_rounds=5,
+    )
+    outside_hard = POOL[30:][HARDNESS[30:] > 80]
+    np.testing.assert_array_equal(
+        np.sort(result.negatives), np.union1d(POOL[:30], outside_hard)
+    )
+    assert result.termination == "no_hard_negatives"
+    assert result.n_rounds == 1
+    assert result.history["n_added"] == [outside_hard.size, 0]
+    assert set(result.history) == set(HISTORY_KEYS)
+
+
+def test_cap_takes_hardest_first_each_round():
+    result = mine(
+        positives=POSITIVES,
+        pool=POOL,
+        initial=POOL[:10],
+        fit=lambda rows, rnd: rnd,
+        score=fixed_scores,
+        threshold=50.0,
+        max_rounds=3,
+        max_hard=4,
+    )
+    outside = POOL[10:]
+    order = outside[np.argsort(-HARDNESS[10:], kind="stable")]
+    for rnd in (1, 2, 3):
+        entered = POOL[result.entered_round == rnd]
+        np.testing.assert_array_equal(
+            np.sort(entered), np.sort(order[4 * (rnd - 1) : 4 * rnd])
+        )
+    assert result.termination == "max_rounds"
+    assert result.history["n_hard"][0] == int(np.sum(HARDNESS[10:] > 50))
+
+
+def test_pool_exhausted():
+    result = mine(
+        positives=POSITIVES,
+        pool=POOL,
+        initial=POOL[:50],
+        fit=lambda rows, rnd: rnd,
+        score=lambda m, rows, r: np.full(rows.size, 1.0),
+        threshold=0.0,
+        max_rounds=10,
+    )
+    assert result.termination == "pool_exhausted"
+    assert result.n_rounds == 1
+    np.testing.assert_array_equal(result.negatives, POOL)
+
+
+def test_early_stopping_keeps_best_round_and_its_working_set():
+    val_scores = {0: 0.5, 1: 0.9, 2: 0.8, 3: 0.85}
+    result = mine(
+        positives=POSITIVES,
+        pool=POOL,
+        initial=POOL[:10],
+        fit=lambda rows, rnd: rnd,
+        score=fixed_scores,
+        threshold=-1.0,
+        max_rounds=10,
+        max_hard=5,
+        validate=lambda model: val_scores[model],
+        n_iter_no_change=2,
+        tol=0.0,
+    )
+    assert result.termination == "early_stopping"
+    assert result.n_rounds == 3
+    assert result.best_round == 1
+    assert result.model == 1
+    assert result.negatives.size == 15
+    assert result.entered_round.max() == 1
+    np.testing.assert_array_equal(
+        result.history["validation_score"], [0.5, 0.9, 0.8, 0.85]
+    )
+
+
+def test_validation_is_nan_without_early_stopping():
+    result = mine(
+        positives=POSITIVES,
+        pool=POOL,
+        initial=POOL[:10],
+        fit=lambda rows, rnd: rnd,
+        score=fixed_scores,
+        threshold=200.0,
+        max_rounds=3,
+    )
+    assert all(math.isnan(v) for v in result.history["validation_score"])
+    assert result.termination == "no_hard_negatives"
+    assert result.n_rounds == 0
