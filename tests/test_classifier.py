@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import RecordingClassifier, with_ids
+from conftest import with_ids
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imb_pipeline
 from imblearn.under_sampling import NearMiss, RandomUnderSampler, TomekLinks
@@ -428,8 +428,6 @@ def test_nearmiss_sampler_honours_ratio(imbalanced):
     clf = HardNegativeMiningClassifier(sampler=NearMiss(), ratio=2.0, max_rounds=0)
     clf.fit(X, y)
     assert clf.negative_indices_.size == 2 * y.sum()
-    nm = NearMiss(sampling_strategy={0: int(2 * y.sum())}).fit_resample(X, y)
-    del nm
     expected = NearMiss(sampling_strategy={0: int(2 * y.sum())})
     expected.fit_resample(X, y)
     chosen = expected.sample_indices_
@@ -500,7 +498,7 @@ def test_nan_is_refused_unless_the_estimator_takes_it(imbalanced):
 def test_response_method_the_estimator_lacks():
     X = np.random.default_rng(0).normal(size=(60, 3))
     y = (np.arange(60) < 10).astype(int)
-    with pytest.raises(ValueError, match="response_method='predict_proba'.*SVC"):
+    with pytest.raises(ValueError, match=r"response_method='predict_proba'.*SVC"):
         HardNegativeMiningClassifier(SVC(), response_method="predict_proba").fit(X, y)
 
     class PredictOnly(ClassifierMixin, BaseEstimator):

@@ -70,7 +70,7 @@ def test_resolve_response_method():
 
 
 def test_nan_scores_raise(fitted):
-    _, X, y = fitted
+    _, X, _ = fitted
 
     class NaNModel:
         classes_ = np.array([0, 1])
