@@ -77,6 +77,27 @@ def _rows_of_params(params, rows, n_samples):
     return out
 
 
+def _as_count(value, n_positives):
+    """An int is a count; a float is a multiple of the number of positives."""
+    if value is None or isinstance(value, Integral):
+        return value
+    return max(1, math.floor(value * n_positives))
+
+
+def _support_rows(model, train_rows, rows):
+    """Which of `rows` are support vectors of `model` (fitted on `train_rows`).
+
+    Estimators that report them (`support_`, as SVC and NuSVC do, also at the
+    end of a Pipeline) are asked; for the others no row is protected here,
+    and a margin threshold protects the margin's rows.
+    """
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    support = getattr(final, "support_", None)
+    if support is None:
+        return np.zeros(rows.shape[0], dtype=bool)
+    return np.isin(rows, train_rows[np.asarray(support)])
+
+
 def _seed_random_states(estimator, seed):
     """Fix every unset `random_state` inside `estimator` to `seed`.
 
@@ -151,6 +172,23 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         a multiple of the number of positives. The hardest (highest score)
         go first; ties go to the lower row index. None adds every hard
         negative.
+
+    evict_threshold : float or None, default=None
+        The cache of DPM and R-CNN: after each fit that mining goes on from,
+        working negatives scoring strictly below this value are evicted. They
+        return to the pool and may be mined again. A negative scoring at or
+        above `threshold` is never evicted, nor is a support vector (rows in
+        the fitted estimator's `support_`, as for SVC). R-CNN uses -1.2 with
+        `threshold=-1.0`. None evicts nothing.
+
+    max_negatives : int, float or None, default=None
+        Bound on the working set's negatives: an int is a count, a float a
+        multiple of the number of positives. The initial draw is cut to it.
+        When adding would exceed it, fewer hard negatives are added (the
+        hardest first), and then the easiest working negatives are evicted
+        until the bound holds. Protected negatives (as for `evict_threshold`)
+        are never evicted. If they alone exceed the bound, they are kept, at
+        least one hard negative is still added, and a warning says so.
 
     response_method : {"auto", "decision_function", "predict_proba"}, \
             default="auto"
@@ -307,6 +345,12 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             Interval(Real, 0, None, closed="neither"),
             None,
         ],
+        "evict_threshold": [Interval(Real, None, None, closed="both"), None],
+        "max_negatives": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, None, closed="neither"),
+            None,
+        ],
         "response_method": [StrOptions({"auto", "decision_function", "predict_proba"})],
         "sampler": [HasMethods(["fit_resample"]), None],
         "early_stopping": ["boolean"],
@@ -327,6 +371,8 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         threshold="auto",
         max_rounds=10,
         max_hard_per_round=None,
+        evict_threshold=None,
+        max_negatives=None,
         response_method="auto",
         sampler=None,
         early_stopping=False,
@@ -343,6 +389,8 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         self.threshold = threshold
         self.max_rounds = max_rounds
         self.max_hard_per_round = max_hard_per_round
+        self.evict_threshold = evict_threshold
+        self.max_negatives = max_negatives
         self.response_method = response_method
         self.sampler = sampler
         self.early_stopping = early_stopping
@@ -431,14 +479,15 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 "rows; both are needed. Lower validation_fraction or provide "
                 "more rows."
             )
-        initial = self._initial_negatives(X, y, train_rows, positives, pool, rng)
+        max_hard = _as_count(self.max_hard_per_round, positives.size)
+        max_negatives = _as_count(self.max_negatives, positives.size)
+        initial = self._initial_negatives(
+            X, y, train_rows, positives, pool, rng, max_negatives
+        )
 
         threshold = self.threshold
         if threshold == "auto":
             threshold = 0.5 if response_method == "predict_proba" else 0.0
-        max_hard = self.max_hard_per_round
-        if isinstance(max_hard, Real) and not isinstance(max_hard, Integral):
-            max_hard = max(1, math.floor(max_hard * positives.size))
 
         def fit_rows(rows, rnd):
             est = _seed_random_states(clone(base), seed)
@@ -471,6 +520,9 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             threshold=threshold,
             max_rounds=self.max_rounds,
             max_hard=max_hard,
+            evict_threshold=self.evict_threshold,
+            max_negatives=max_negatives,
+            protected=_support_rows,
             validate=validate,
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
@@ -565,9 +617,11 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             ) from exc
         return np.sort(train), np.sort(val)
 
-    def _initial_negatives(self, X, y, train_rows, positives, pool, rng):
+    def _initial_negatives(self, X, y, train_rows, positives, pool, rng, max_negatives):
         """The negatives of the first working set (sorted row indices)."""
         n_initial = max(1, round(self.ratio * positives.size))
+        if max_negatives is not None:
+            n_initial = min(n_initial, max_negatives)
         if n_initial >= pool.size:
             if n_initial > pool.size:
                 warnings.warn(

@@ -1,8 +1,8 @@
 """The bootstrap of hard negatives (Sung & Poggio 1998; Felzenszwalb et al. 2010).
 
 This module holds the algorithm and nothing of scikit-learn's plumbing: it
-works on row indices and scores, and is handed two callables, one that fits a
-model on some rows and one that scores rows with a model.
+works on row indices and scores, and is handed callables that fit a model on
+some rows and score rows with a model.
 
     working set = all positives + an initial subset of the negatives
     repeat for round = 0, 1, ..., max_rounds:
@@ -11,11 +11,19 @@ model on some rows and one that scores rows with a model.
         hard = those scoring above the threshold
         stop if nothing is outside, nothing is hard, validation stalled,
              or the round limit is reached
+        (cache) evict working negatives scoring below evict_threshold
         add the hard ones (the hardest first, when capped) to the working set
+        (cache) if over max_negatives, evict the easiest working negatives
+
+Eviction never touches a negative at or above the threshold, nor a support
+vector: with a margin threshold this keeps DPM's guarantee (Felzenszwalb et
+al. 2010, section 4.4) that a run ending with no hard negatives outside the
+cache has reached the optimum of training on all the data.
 """
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +36,7 @@ HISTORY_KEYS = (
     "n_scored",
     "n_hard",
     "n_added",
+    "n_evicted",
     "fit_time",
     "score_time",
     "validation_score",
@@ -68,6 +77,9 @@ def mine(
     threshold,
     max_rounds,
     max_hard=None,
+    evict_threshold=None,
+    max_negatives=None,
+    protected=None,
     validate=None,
     n_iter_no_change=2,
     tol=0.0,
@@ -93,6 +105,14 @@ def mine(
         Mining rounds after the initial fit.
     max_hard : int or None
         At most this many hard negatives are added per round, hardest first.
+    evict_threshold : float or None
+        Before adding, working negatives scoring strictly below it are evicted
+        (returned to the pool, where they may be mined again).
+    max_negatives : int or None
+        Bound on working negatives: additions go hardest first, then the
+        easiest working negatives are evicted until the bound holds.
+    protected : callable ``protected(model, train_rows, rows) -> bool mask``
+        Marks rows that must never be evicted (support vectors).
     validate : callable ``validate(model) -> float`` or None
         Early stopping: greater is better.
     n_iter_no_change : int
@@ -105,13 +125,16 @@ def mine(
     in_work = np.isin(pool, initial)
     entered = np.where(in_work, 0, -1)
     history = {key: [] for key in HISTORY_KEYS}
+    cache = evict_threshold is not None or max_negatives is not None
     best = None  # (validation score, round, model, working mask)
     n_stalled = 0
+    bound_broken = False
 
     for rnd in range(max_rounds + 1):
         t0 = time.perf_counter()
+        train_rows = np.union1d(positives, pool[in_work])
         try:
-            model = fit(np.union1d(positives, pool[in_work]), rnd)
+            model = fit(train_rows, rnd)
         except Exception as exc:
             _note_round(exc, "fitting the estimator", rnd)
             raise
@@ -125,18 +148,23 @@ def mine(
                 best = (val, rnd, model, in_work.copy())
             n_stalled = 0 if improved else n_stalled + 1
 
-        # Every round re-scores the whole outside pool with the current model:
-        # scores from an older model are stale.
-        outside = pool[~in_work]
+        # Every round re-scores the outside pool with the current model
+        # (scores from an older model are stale); a cache also needs the
+        # working negatives' scores, so it scores the whole pool.
+        scored = pool if cache else pool[~in_work]
         t0 = time.perf_counter()
         try:
-            scores = score(model, outside, rnd) if outside.size else np.empty(0)
+            scores = score(model, scored, rnd) if scored.size else np.empty(0)
         except Exception as exc:
             _note_round(exc, "scoring the pool", rnd)
             raise
         score_time = time.perf_counter() - t0
-        hard_rows, hard_scores = above_threshold(outside, scores, threshold)
+        outside, outside_scores = (
+            (scored[~in_work], scores[~in_work]) if cache else (scored, scores)
+        )
+        hard_rows, hard_scores = above_threshold(outside, outside_scores, threshold)
         n_negatives, n_hard = int(np.count_nonzero(in_work)), int(hard_rows.size)
+        n_added = n_evicted = 0
 
         if outside.size == 0:
             termination = "pool_exhausted"
@@ -148,8 +176,20 @@ def mine(
             termination = "max_rounds"
         else:
             termination = None
-            if max_hard is not None and n_hard > max_hard:
-                hard_rows = hardest(hard_rows, hard_scores, max_hard)
+            n_added = n_hard if max_hard is None else min(n_hard, max_hard)
+            if cache:
+                work = np.flatnonzero(in_work)
+                keep = _never_evict(
+                    model, train_rows, pool[work], scores[work], threshold, protected
+                )
+                n_added, evict, held = plan_cache(
+                    scores[work], keep, n_added, evict_threshold, max_negatives
+                )
+                bound_broken |= not held
+                in_work[work[evict]] = False
+                n_evicted = int(np.count_nonzero(evict))
+            if n_added < n_hard:
+                hard_rows = hardest(hard_rows, hard_scores, n_added)
             added = np.searchsorted(pool, hard_rows)
             in_work[added] = True
             entered[added] = rnd + 1
@@ -162,7 +202,8 @@ def mine(
                     n_negatives,
                     int(outside.size),
                     n_hard,
-                    0 if termination else int(hard_rows.size),
+                    n_added,
+                    n_evicted,
                     fit_time,
                     score_time,
                     val,
@@ -177,6 +218,15 @@ def mine(
         if termination:
             break
 
+    if bound_broken:
+        warnings.warn(
+            f"max_negatives={max_negatives} could not be held: more working "
+            "negatives than that are support vectors or score at or above the "
+            "threshold, and evicting them would keep mining from converging. "
+            "They were kept; see history_['n_negatives'].",
+            UserWarning,
+            stacklevel=3,
+        )
     result = MiningResult(
         model=model,
         negatives=pool[in_work],
@@ -192,3 +242,56 @@ def mine(
         result.negatives = pool[best_work]
         result.entered_round = np.where(entered <= result.best_round, entered, -1)
     return result
+
+
+def _never_evict(model, train_rows, rows, scores, threshold, protected):
+    """Working negatives that must stay: at or above the threshold, or support."""
+    keep = scores >= threshold
+    if protected is not None:
+        keep |= protected(model, train_rows, rows)
+    return keep
+
+
+def plan_cache(scores, keep, n_add, evict_threshold, max_negatives):
+    """Decide one round's cache update.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_work,)
+        Scores of the working negatives under the current model.
+    keep : ndarray of bool, shape (n_work,)
+        Working negatives that must never be evicted.
+    n_add : int
+        Hard negatives on offer (already capped per round), hardest first.
+    evict_threshold : float or None
+        Working negatives scoring strictly below it are evicted.
+    max_negatives : int or None
+        Bound on working negatives after the update.
+
+    Returns
+    -------
+    n_add : int
+        How many of the hardest to add.
+    evict : ndarray of bool, shape (n_work,)
+        Working negatives to evict.
+    held : bool
+        False when the bound could not be held without evicting a kept row.
+    """
+    evictable = ~keep
+    evict = np.zeros_like(keep)
+    if evict_threshold is not None:
+        evict = evictable & (scores < evict_threshold)
+    if max_negatives is None:
+        return n_add, evict, True
+    # Room left once every evictable negative is gone; at least one hard
+    # negative is always added, or mining could not make progress.
+    room = max_negatives - int(np.count_nonzero(keep))
+    n_add = min(n_add, max(room, 1))
+    over = keep.size - int(np.count_nonzero(evict)) + n_add - max_negatives
+    if over > 0:
+        # The easiest first, ties to the earlier working row.
+        candidates = np.flatnonzero(evictable & ~evict)
+        easiest = candidates[np.argsort(scores[candidates], kind="stable")][:over]
+        evict[easiest] = True
+    held = keep.size - int(np.count_nonzero(evict)) + n_add <= max_negatives
+    return n_add, evict, held

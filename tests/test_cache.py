@@ -1,0 +1,209 @@
+"""The DPM cache: eviction, a bound on the working set, and the guarantee."""
+
+import numpy as np
+import pytest
+from conftest import with_ids
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, LinearSVC
+
+from skhnm import HardNegativeMiningClassifier
+from skhnm._classifier import _support_rows
+from skhnm._mining import mine, plan_cache
+
+
+def svm_objective(svc, X, y):
+    """LinearSVC's primal objective on (X, y); liblinear also penalises b."""
+    w, b = svc.coef_.ravel(), svc.intercept_[0]
+    signed = np.where(y == 1, 1.0, -1.0)
+    loss = np.maximum(1.0 - signed * (X @ w + b), 0.0)
+    if svc.loss == "squared_hinge":
+        loss = loss**2
+    return 0.5 * (w @ w + b * b) + svc.C * loss.sum()
+
+
+@pytest.fixture(scope="module")
+def large_pool():
+    X, y = make_classification(
+        n_samples=26_000,
+        n_features=20,
+        n_informative=8,
+        weights=[0.97],
+        class_sep=1.0,
+        flip_y=0.0,
+        random_state=0,
+    )
+    assert np.sum(y == 0) >= 20_000
+    return X, y
+
+
+@pytest.mark.parametrize("loss", ["hinge", "squared_hinge"])
+def test_margin_mining_with_eviction_reaches_the_full_data_optimum(large_pool, loss):
+    X, y = large_pool
+    svm = LinearSVC(loss=loss, C=0.1, tol=1e-6, max_iter=100_000, random_state=0)
+    full = clone(svm).fit(X, y)
+    mined = HardNegativeMiningClassifier(
+        svm, threshold=-1.0, evict_threshold=-1.2, max_rounds=50, random_state=0
+    ).fit(X, y)
+
+    assert mined.termination_condition_ == "no_hard_negatives"
+    full_objective = svm_objective(full, X, y)
+    mined_objective = svm_objective(mined.estimator_, X, y)
+    assert abs(mined_objective - full_objective) <= 1e-3 * full_objective
+    np.testing.assert_allclose(mined.estimator_.coef_, full.coef_, atol=1e-4)
+    np.testing.assert_allclose(mined.estimator_.intercept_, full.intercept_, atol=1e-4)
+    assert mined.negative_indices_.size < 0.5 * np.sum(y == 0)
+    if loss == "hinge":
+        assert sum(mined.history_["n_evicted"]) > 0
+    # DPM's convergence condition: every margin violator is in the cache.
+    outside = np.setdiff1d(np.flatnonzero(y == 0), mined.negative_indices_)
+    assert np.all(mined.decision_function(X[outside]) <= -1.0)
+
+
+def test_eviction_removes_only_easy_negatives(imbalanced, recording):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        recording(),
+        threshold=-1.0,
+        evict_threshold=-2.0,
+        max_hard_per_round=20,
+        max_rounds=8,
+        random_state=0,
+    ).fit(with_ids(X), y)
+    fits = [rows for kind, rows, _, _ in recording.log if kind == "fit"]
+    total_evicted = 0
+    for rnd in range(len(fits) - 1):
+        evicted = np.setdiff1d(fits[rnd], fits[rnd + 1])
+        assert evicted.size == clf.history_["n_evicted"][rnd]
+        total_evicted += evicted.size
+        model = LogisticRegression().fit(X[fits[rnd]], y[fits[rnd]])
+        scores = model.decision_function(X[evicted])
+        assert np.all(scores < -2.0)  # below evict_threshold, so below threshold
+        assert np.all(y[evicted] == 0)
+    assert total_evicted > 0
+    h = clf.history_
+    for r in range(clf.n_rounds_):
+        assert h["n_negatives"][r + 1] == (
+            h["n_negatives"][r] + h["n_added"][r] - h["n_evicted"][r]
+        )
+    assert h["n_evicted"][-1] == 0  # the final working set is the one fitted on
+    # Evicted rows keep the round they last entered.
+    used = np.flatnonzero((clf.mined_round_ >= 0) & (y == 0))
+    assert np.setdiff1d(used, clf.negative_indices_).size > 0
+    assert np.all(np.isin(clf.negative_indices_, used))
+
+
+@pytest.mark.parametrize("bound", [150, 3.5])
+def test_working_set_never_exceeds_max_negatives(imbalanced, bound):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        threshold=0.0, max_negatives=bound, max_rounds=10, random_state=0
+    ).fit(X, y)
+    limit = bound if isinstance(bound, int) else int(np.floor(bound * y.sum()))
+    assert max(clf.history_["n_negatives"]) <= limit
+    assert clf.negative_indices_.size <= limit
+    assert sum(clf.history_["n_added"]) > 0
+    # Bounds below the ratio's draw cut the initial working set too.
+    assert clf.history_["n_negatives"][0] == min(limit, round(3 * y.sum()))
+
+
+def test_max_negatives_warns_when_protected_negatives_exceed_it(imbalanced):
+    X, y = imbalanced
+    # With threshold -50 every working negative is protected (score >= it).
+    clf = HardNegativeMiningClassifier(
+        threshold=-50.0, max_negatives=20, ratio=0.5, max_rounds=2, random_state=0
+    )
+    with pytest.warns(UserWarning, match="max_negatives=20 could not be held"):
+        clf.fit(X, y)
+    assert clf.history_["n_evicted"] == [0, 0, 0]
+    assert clf.history_["n_added"][:2] == [1, 1]  # mining still progresses
+
+
+def test_plan_cache_evicts_below_evict_threshold_but_never_kept_rows():
+    scores = np.array([-3.0, -2.5, -0.5, 0.2, -4.0])
+    keep = np.array([False, True, True, True, False])
+    n_add, evict, held = plan_cache(scores, keep, 7, -2.0, None)
+    assert n_add == 7 and held
+    np.testing.assert_array_equal(evict, [True, False, False, False, True])
+
+
+def test_plan_cache_bound_limits_additions_then_evicts_the_easiest():
+    scores = np.array([-1.5, -3.0, -2.0, 0.5, -2.5])
+    keep = scores >= -1.0
+    # 5 working, bound 5, 10 on offer: room = 5 - 1 kept = 4 additions, and
+    # all 4 evictable negatives leave to make room.
+    n_add, evict, held = plan_cache(scores, keep, 10, None, 5)
+    assert (n_add, held) == (4, True)
+    np.testing.assert_array_equal(evict, [True, True, True, False, True])
+    # 2 on offer: evict only the 2 easiest.
+    n_add, evict, held = plan_cache(scores, keep, 2, None, 5)
+    assert (n_add, held) == (2, True)
+    np.testing.assert_array_equal(evict, [False, True, False, False, True])
+    # Nothing needs to go when there is room.
+    n_add, evict, held = plan_cache(scores, keep, 2, None, 10)
+    assert (n_add, held) == (2, True) and not evict.any()
+
+
+def test_plan_cache_keeps_protected_rows_over_the_bound():
+    scores = np.array([0.0, 0.1, 0.2])
+    keep = np.ones(3, dtype=bool)
+    n_add, evict, held = plan_cache(scores, keep, 5, -1.0, 2)
+    assert n_add == 1 and not evict.any() and not held
+
+
+def test_support_vectors_are_protected(imbalanced):
+    X, y = imbalanced
+    train = np.sort(
+        np.concatenate([np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:300]])
+    )
+    for model in (
+        SVC().fit(X[train], y[train]),
+        make_pipeline(StandardScaler(), SVC()).fit(X[train], y[train]),
+    ):
+        final = model[-1] if hasattr(model, "steps") else model
+        rows = np.flatnonzero(y == 0)[:300]
+        mask = _support_rows(model, train, rows)
+        np.testing.assert_array_equal(
+            np.sort(rows[mask]), np.sort(np.intersect1d(train[final.support_], rows))
+        )
+        assert mask.any() and not mask.all()
+    lr = LogisticRegression().fit(X[train], y[train])
+    assert not _support_rows(lr, train, train).any()
+
+
+def test_mine_passes_protected_rows_to_the_cache():
+    pool = np.arange(10, 60)
+    scores = np.linspace(-5, 5, 50)  # row 10 + i scores scores[i]
+    evicted_protected = []
+
+    def protected(model, train_rows, rows):
+        return rows % 2 == 0  # even rows are "support vectors"
+
+    def score(model, rows, rnd):
+        return scores[rows - 10]
+
+    def fit(rows, rnd):
+        if rnd:
+            gone = np.setdiff1d(previous[-1], rows)
+            evicted_protected.extend(gone[gone % 2 == 0])
+        previous.append(rows)
+        return rnd
+
+    previous = []
+    result = mine(
+        positives=np.arange(10),
+        pool=pool,
+        initial=pool[:20],
+        fit=fit,
+        score=score,
+        threshold=0.0,
+        max_rounds=3,
+        evict_threshold=-1.0,
+        protected=protected,
+    )
+    assert evicted_protected == []
+    # All 20 initial rows score below -1; the 10 odd ones are evictable.
+    assert sum(result.history["n_evicted"]) == 10
