@@ -11,6 +11,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from imblearn.under_sampling import RandomUnderSampler
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -275,8 +276,10 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         working-set negatives that fit used; "n_scored", negatives outside
         the working set scored after it; "n_hard", how many of those were
         hard; "n_added", how many were added for the next round;
-        "fit_time" and "score_time" in seconds; "validation_score" (NaN
-        without early stopping).
+        "n_evicted", how many working negatives were evicted for the next
+        round; "fit_time" and "score_time" in seconds; "validation_score"
+        (NaN without early stopping). ``n_negatives[r + 1] == n_negatives[r]
+        + n_added[r] - n_evicted[r]``.
 
     negative_indices_ : ndarray of int
         Sorted row indices (into `X`) of the negatives `estimator_` was
@@ -286,14 +289,19 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         The round at which each row entered the working set: 0 for training
         positives and initial negatives, r for negatives mined in round r, -1
         for rows never used (validation rows included, and rows added after
-        `best_round_`).
+        `best_round_`). A negative that was evicted keeps the round it last
+        entered, so rows with ``mined_round_ >= 0`` outside
+        `negative_indices_` are the evicted ones.
 
     validation_indices_ : ndarray of int
         Rows held out for early stopping (empty when it is off).
 
     termination_condition_ : str
         Why mining stopped: "no_hard_negatives" (after the last fit, no
-        negative outside the working set scored above the threshold),
+        negative outside the working set scored above the threshold; with a
+        margin threshold, a hinge-loss SVM and eviction of easy negatives
+        only, this is DPM's convergence condition and `estimator_` is the
+        optimum of training on all the data),
         "max_rounds", "early_stopping", or "pool_exhausted" (every negative
         is in the working set).
 
@@ -323,11 +331,14 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     >>> X, y = make_classification(n_samples=3000, weights=[0.97],
     ...                            random_state=0)
     >>> clf = HardNegativeMiningClassifier(LinearSVC(), threshold=-1.0,
+    ...                                    evict_threshold=-1.2,
     ...                                    random_state=0).fit(X, y)
-    >>> int(y.sum()), len(clf.negative_indices_) < (y == 0).sum()
-    (94, True)
-    >>> clf.termination_condition_
-    'no_hard_negatives'
+    >>> int(y.sum()), int((y == 0).sum())
+    (107, 2893)
+    >>> clf.history_["n_hard"], clf.history_["n_evicted"]
+    ([1378, 0], [113, 0])
+    >>> clf.negative_indices_.size, clf.termination_condition_
+    (1586, 'no_hard_negatives')
     >>> clf.predict(X[:3])
     array([0, 0, 0])
     """
@@ -633,8 +644,6 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 )
             return pool
         if self.sampler is None:
-            from imblearn.under_sampling import RandomUnderSampler
-
             sampler = RandomUnderSampler(random_state=rng.randint(_MAX_SEED))
             # The sampler only needs row identities: a column of positions
             # stands in for X, so the pool is never copied.

@@ -1,0 +1,17 @@
+"""The Examples sections of the public docstrings run as doctests."""
+
+import doctest
+
+import pytest
+
+import skhnm._classifier
+import skhnm._mining
+import skhnm._selection
+
+
+@pytest.mark.parametrize(
+    "module", [skhnm._classifier, skhnm._mining, skhnm._selection], ids=str
+)
+def test_docstring_examples(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
