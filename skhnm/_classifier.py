@@ -493,7 +493,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         max_hard = _as_count(self.max_hard_per_round, positives.size)
         max_negatives = _as_count(self.max_negatives, positives.size)
         initial = self._initial_negatives(
-            X, y, train_rows, positives, pool, rng, max_negatives
+            X, train_rows, positives, pool, rng, max_negatives
         )
 
         threshold = self.threshold
@@ -628,7 +628,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             ) from exc
         return np.sort(train), np.sort(val)
 
-    def _initial_negatives(self, X, y, train_rows, positives, pool, rng, max_negatives):
+    def _initial_negatives(self, X, train_rows, positives, pool, rng, max_negatives):
         """The negatives of the first working set (sorted row indices)."""
         n_initial = max(1, round(self.ratio * positives.size))
         if max_negatives is not None:
@@ -640,7 +640,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                     f"but only {pool.size} are available; all of them are used "
                     "and there is nothing left to mine.",
                     UserWarning,
-                    stacklevel=3,
+                    stacklevel=5,  # the caller of fit()
                 )
             return pool
         if self.sampler is None:

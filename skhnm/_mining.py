@@ -225,7 +225,7 @@ def mine(
             "threshold, and evicting them would keep mining from converging. "
             "They were kept; see history_['n_negatives'].",
             UserWarning,
-            stacklevel=3,
+            stacklevel=5,  # the caller of HardNegativeMiningClassifier.fit()
         )
     result = MiningResult(
         model=model,

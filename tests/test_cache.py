@@ -116,8 +116,9 @@ def test_max_negatives_warns_when_protected_negatives_exceed_it(imbalanced):
     clf = HardNegativeMiningClassifier(
         threshold=-50.0, max_negatives=20, ratio=0.5, max_rounds=2, random_state=0
     )
-    with pytest.warns(UserWarning, match="max_negatives=20 could not be held"):
+    with pytest.warns(UserWarning, match="max_negatives=20 could not be held") as rec:
         clf.fit(X, y)
+    assert rec[0].filename == __file__
     assert clf.history_["n_evicted"] == [0, 0, 0]
     assert clf.history_["n_added"][:2] == [1, 1]  # mining still progresses
 

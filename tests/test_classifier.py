@@ -143,8 +143,11 @@ def test_pool_exhausted_warns_and_uses_every_negative(imbalanced):
     X, y = imbalanced
     keep = np.concatenate([np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:100]])
     clf = HardNegativeMiningClassifier(random_state=0)
-    with pytest.warns(UserWarning, match=r"ratio=3.0 asks for \d+ initial negatives"):
+    with pytest.warns(
+        UserWarning, match=r"ratio=3.0 asks for \d+ initial negatives"
+    ) as record:
         clf.fit(X[keep], y[keep])
+    assert record[0].filename == __file__  # points at the caller's line
     assert clf.termination_condition_ == "pool_exhausted"
     assert clf.negative_indices_.size == 100
 
@@ -659,3 +662,21 @@ def test_grid_search_over_mining_and_estimator_parameters(imbalanced):
         "max_rounds",
         "pool_exhausted",
     }
+
+
+def test_early_stopping_scores_the_positive_class_with_string_labels(imbalanced):
+    from sklearn.metrics import average_precision_score
+
+    X, y = imbalanced
+    labels = np.where(y == 1, "a", "z")  # the positive class is classes_[0]
+    clf = HardNegativeMiningClassifier(
+        pos_label="a", early_stopping=True, max_rounds=2, random_state=0
+    ).fit(X, labels)
+    val = clf.validation_indices_
+    # estimator_ is the best round's model: its validation score is the
+    # average precision of class "a", whose scores are the negated decisions.
+    expected = average_precision_score(
+        labels[val] == "a", -clf.estimator_.decision_function(X[val])
+    )
+    assert clf.history_["validation_score"][clf.best_round_] == pytest.approx(expected)
+    assert all(0.0 < s <= 1.0 for s in clf.history_["validation_score"])

@@ -15,6 +15,14 @@ def fixed_scores(model, rows, rnd):
     return HARDNESS[rows - 10]
 
 
+def run(**params):
+    """mine() over POOL, with a model that is its round number by default."""
+    defaults = dict(
+        positives=POSITIVES, pool=POOL, fit=lambda rows, rnd: rnd, score=fixed_scores
+    )
+    return mine(**{**defaults, **params})
+
+
 def test_every_round_scores_only_the_outside_pool_with_the_current_model():
     seen = []
 
@@ -26,9 +34,7 @@ def test_every_round_scores_only_the_outside_pool_with_the_current_model():
         seen.append(("score", model, rows.copy()))
         return fixed_scores(model, rows, rnd)
 
-    result = mine(
-        positives=POSITIVES,
-        pool=POOL,
+    result = run(
         initial=POOL[:30],
         fit=fit,
         score=score,
@@ -46,12 +52,8 @@ def test_every_round_scores_only_the_outside_pool_with_the_current_model():
 
 
 def test_threshold_adds_all_hard_then_stops():
-    result = mine(
-        positives=POSITIVES,
-        pool=POOL,
+    result = run(
         initial=POOL[:30],
-        fit=lambda rows, rnd: rnd,
-        score=fixed_scores,
         threshold=80.0,
         max_rounds=5,
     )
@@ -66,12 +68,8 @@ def test_threshold_adds_all_hard_then_stops():
 
 
 def test_cap_takes_hardest_first_each_round():
-    result = mine(
-        positives=POSITIVES,
-        pool=POOL,
+    result = run(
         initial=POOL[:10],
-        fit=lambda rows, rnd: rnd,
-        score=fixed_scores,
         threshold=50.0,
         max_rounds=3,
         max_hard=4,
@@ -88,11 +86,8 @@ def test_cap_takes_hardest_first_each_round():
 
 
 def test_pool_exhausted():
-    result = mine(
-        positives=POSITIVES,
-        pool=POOL,
+    result = run(
         initial=POOL[:50],
-        fit=lambda rows, rnd: rnd,
         score=lambda m, rows, r: np.full(rows.size, 1.0),
         threshold=0.0,
         max_rounds=10,
@@ -104,12 +99,8 @@ def test_pool_exhausted():
 
 def test_early_stopping_keeps_best_round_and_its_working_set():
     val_scores = {0: 0.5, 1: 0.9, 2: 0.8, 3: 0.85}
-    result = mine(
-        positives=POSITIVES,
-        pool=POOL,
+    result = run(
         initial=POOL[:10],
-        fit=lambda rows, rnd: rnd,
-        score=fixed_scores,
         threshold=-1.0,
         max_rounds=10,
         max_hard=5,
@@ -129,12 +120,8 @@ def test_early_stopping_keeps_best_round_and_its_working_set():
 
 
 def test_validation_is_nan_without_early_stopping():
-    result = mine(
-        positives=POSITIVES,
-        pool=POOL,
+    result = run(
         initial=POOL[:10],
-        fit=lambda rows, rnd: rnd,
-        score=fixed_scores,
         threshold=200.0,
         max_rounds=3,
     )
