@@ -540,6 +540,15 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             on_round=self._print_round if self.verbose else None,
         )
 
+        if not result.bound_held:
+            warnings.warn(
+                f"max_negatives={self.max_negatives} could not be held: more "
+                "working negatives than that are support vectors or score at or "
+                "above the threshold, and evicting them would keep mining from "
+                "converging. They were kept; see history_['n_negatives'].",
+                UserWarning,
+                stacklevel=4,  # the caller of fit()
+            )
         mined_round = np.full(n_samples, -1, dtype=np.intp)
         mined_round[positives] = 0
         mined_round[pool] = result.entered_round

@@ -23,7 +23,6 @@ cache has reached the optimum of training on all the data.
 
 import math
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +48,9 @@ class MiningResult:
 
     `negatives` is the working set the returned `model` was fitted on;
     `entered_round[i]` is the round at which `pool[i]` entered it (-1: never,
-    or only after the round whose model was kept).
+    or only after the round whose model was kept). `bound_held` is False when
+    some round could not keep `max_negatives` without evicting a protected
+    negative.
     """
 
     model: object
@@ -59,6 +60,7 @@ class MiningResult:
     n_rounds: int = 0
     termination: str = ""
     best_round: int = 0
+    bound_held: bool = True
 
 
 def _note_round(exc, what, rnd):
@@ -218,15 +220,6 @@ def mine(
         if termination:
             break
 
-    if bound_broken:
-        warnings.warn(
-            f"max_negatives={max_negatives} could not be held: more working "
-            "negatives than that are support vectors or score at or above the "
-            "threshold, and evicting them would keep mining from converging. "
-            "They were kept; see history_['n_negatives'].",
-            UserWarning,
-            stacklevel=5,  # the caller of HardNegativeMiningClassifier.fit()
-        )
     result = MiningResult(
         model=model,
         negatives=pool[in_work],
@@ -235,6 +228,7 @@ def mine(
         n_rounds=rnd,
         termination=termination,
         best_round=rnd,
+        bound_held=not bound_broken,
     )
     if best is not None and best[1] != rnd:
         # Early stopping keeps the best round's model and the working set it saw.
