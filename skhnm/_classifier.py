@@ -43,6 +43,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _namespace
+from ._compiled import compile_scorer
 from ._mining import mine
 from ._scoring import resolve_response_method, score_rows
 
@@ -128,6 +130,22 @@ def _scorer_for(estimator, scoring, pos_label):
         # check_scoring returned a fresh copy: setting pos_label is local to it.
         kwargs["pos_label"] = pos_label
     return scorer
+
+
+def _check_namespace_pool(X, xp):
+    """Checks of a pool that stays in its array namespace (never copied)."""
+    if len(X.shape) != 2:
+        raise ValueError(
+            f"Expected a 2-D array for X, got an array of shape {tuple(X.shape)}."
+        )
+    if not xp.isdtype(X.dtype, ("real floating", "integral")):
+        raise ValueError(
+            f"X must have a real numeric dtype to be scored; got {X.dtype}."
+        )
+    if X.shape[0] < 1:
+        raise ValueError(
+            "Found array with 0 sample(s) while a minimum of 1 is required."
+        )
 
 
 class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -236,8 +254,30 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         Controls the initial negatives, the validation split and the seed
         given to unseeded randomness inside `estimator` and `sampler`.
 
+    batch_size : int or "auto", default="auto"
+        Rows per chunk when scoring the pool: the temporaries of a pass are
+        O(batch_size) and the pool is never copied. "auto" sizes a chunk to
+        about 8 MiB of rows. It never changes the result.
+
+    n_jobs : int or None, default=None
+        Threads scoring chunks of a host pool in parallel (the work releases
+        the GIL; BLAS runs one thread per chunk meanwhile). None means 1;
+        -1 uses all processors. It never changes the result.
+
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where the pool is scored when the fitted estimator has a compiled
+        scorer (linear models, SVC/NuSVC, MLPClassifier, and Pipelines of
+        scalers and PCA ending in one): "cuda" scores with CuPy on the GPU,
+        streaming a host pool to it chunk by chunk; "auto" uses the GPU when
+        CuPy finds one. A pool given as a CuPy array stays on its GPU and is
+        scored there. Other estimators, and sparse pools, are scored on the
+        CPU by their own method. Fitting always runs on the host: only
+        working-set rows are copied off the device, and no fitted attribute
+        holds device memory.
+
     verbose : int, default=0
-        1 prints one line per round.
+        1 prints one line per round; 2 also reports progress over each
+        scoring pass.
 
     Attributes
     ----------
@@ -371,6 +411,12 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         "tol": [Interval(Real, 0, None, closed="left")],
         "pos_label": [Real, str, "boolean", None],
         "random_state": ["random_state"],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "n_jobs": [Integral, None],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
         "verbose": ["verbose"],
     }
 
@@ -393,6 +439,9 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         tol=1e-4,
         pos_label=None,
         random_state=None,
+        batch_size="auto",
+        n_jobs=None,
+        device="cpu",
         verbose=0,
     ):
         self.estimator = estimator
@@ -411,6 +460,9 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         self.tol = tol
         self.pos_label = pos_label
         self.random_state = random_state
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.device = device
         self.verbose = verbose
 
     def _base_estimator(self):
@@ -465,6 +517,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         base = self._base_estimator()
         response_method = resolve_response_method(base, self.response_method)
         X, y = self._validate_fit_data(X, y)
+        scoring_xp = self._scoring_namespace(X)
         n_samples = y.shape[0]
         classes = np.unique(y)
         pos_label = classes[1] if self.pos_label is None else self.pos_label
@@ -503,17 +556,27 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         def fit_rows(rows, rnd):
             est = _seed_random_states(clone(base), seed)
             params = _rows_of_params(estimator_fit_params, rows, n_samples)
-            return est.fit(_safe_indexing(X, rows), y[rows], **params)
+            return est.fit(_namespace.take_rows(X, rows), y[rows], **params)
 
         def score(model, rows, rnd):
+            if rnd == 0 and self.device == "cuda":
+                self._warn_if_not_compiled(model, response_method, pos_label)
             return score_rows(
-                model, X, rows, response_method=response_method, pos_label=pos_label
+                model,
+                X,
+                rows,
+                response_method=response_method,
+                pos_label=pos_label,
+                batch_size=None if self.batch_size == "auto" else self.batch_size,
+                n_jobs=self.n_jobs,
+                xp=scoring_xp,
+                progress=self._progress(rnd) if self.verbose >= 2 else None,
             )
 
         validate = None
         if self.early_stopping:
             scorer = _scorer_for(base, self.scoring, pos_label)
-            X_val, y_val = _safe_indexing(X, val_rows), y[val_rows]
+            X_val, y_val = _namespace.take_rows(X, val_rows), y[val_rows]
             sw = estimator_fit_params.get("sample_weight")
             val_params = (
                 {} if sw is None else {"sample_weight": _safe_indexing(sw, val_rows)}
@@ -567,24 +630,32 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         return self
 
     def _validate_fit_data(self, X, y):
-        if _is_dataframe(X):
+        xp = _namespace.namespace_of(X)
+        if xp is not None:
+            _check_namespace_pool(X, xp)
+        if _is_dataframe(X) or xp is not None:
             # A DataFrame reaches the estimator as it is (column transformers
-            # need its columns); only names and counts are checked here.
+            # need its columns), and an array-API pool stays where it lives;
+            # only names and counts are checked here.
             validate_data(self, X, y="no_validation", skip_check_array=True)
             if y is None:
                 raise ValueError(
                     f"This {type(self).__name__} estimator requires y to be "
                     "passed, but the target y is None."
                 )
+            if _namespace.namespace_of(y) is not None:
+                y = _namespace.to_numpy(y)
             y = column_or_1d(y, warn=True)
             check_consistent_length(X, y)
         else:
             allow_nan = get_tags(self._base_estimator()).input_tags.allow_nan
+            # CSC and other sparse formats become CSR once: chunks are row
+            # slices, which CSC cannot take cheaply.
             X, y = validate_data(
                 self,
                 X,
                 y,
-                accept_sparse=["csr", "csc"],
+                accept_sparse="csr",
                 dtype=None,
                 ensure_all_finite="allow-nan" if allow_nan else True,
             )
@@ -600,6 +671,38 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 "negative class)."
             )
         return X, y
+
+    def _scoring_namespace(self, X):
+        """The device namespace that scores a host pool (None: NumPy)."""
+        if self.device == "cpu":
+            return None
+        home = _namespace.namespace_of(X)
+        cuda = _namespace.cuda_namespace()
+        if self.device == "auto":
+            return cuda if home is None else None
+        if cuda is None:
+            raise ValueError(
+                "device='cuda' but no usable GPU was found: CuPy is not "
+                "installed (pip install 'skhnm[gpu]') or finds no CUDA device. "
+                "Use device='auto' to fall back to the CPU."
+            )
+        if home is not None and not _namespace.is_cuda(home):
+            raise ValueError(
+                "device='cuda' scores a host pool (NumPy, SciPy sparse, "
+                "DataFrame) or a CuPy array; X is an array of the "
+                f"{home.__name__} namespace."
+            )
+        return cuda
+
+    def _warn_if_not_compiled(self, model, response_method, pos_label):
+        if compile_scorer(model, response_method, pos_label) is None:
+            warnings.warn(
+                f"device='cuda' but {type(model).__name__} with "
+                f"response_method={response_method!r} has no compiled scorer; "
+                "the pool is scored on the CPU by the estimator's own method.",
+                UserWarning,
+                stacklevel=7,  # the caller of fit()
+            )
 
     def _estimator_fit_params(self, base, X, sample_weight, fit_params):
         """Fit parameters for the estimator, over all rows (subset per fit)."""
@@ -659,7 +762,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             X_sample = np.arange(train_rows.size).reshape(-1, 1)
         else:
             sampler = _seed_random_states(clone(self.sampler), rng.randint(_MAX_SEED))
-            X_sample = _safe_indexing(X, train_rows)
+            X_sample = _namespace.take_rows(X, train_rows)
         is_neg = ~np.isin(train_rows, positives)
         y_sample = np.where(is_neg, 0, 1)
         if getattr(sampler, "_sampling_type", None) in (None, "under-sampling"):
@@ -680,6 +783,21 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             negatives = np.sort(rng.choice(negatives, n_initial, replace=False))
         return negatives
 
+    def _progress(self, rnd):
+        """A printer of scoring progress, about every tenth of a pass."""
+        shown = [0]
+
+        def show(done, total):
+            tenth = 10 * done // total
+            if tenth > shown[0] or done == total:
+                shown[0] = tenth
+                print(
+                    f"[skhnm] round {rnd}: scored {done}/{total} rows "
+                    f"({100 * done / total:.0f}%)"
+                )
+
+        return show
+
     def _print_round(self, record):
         print(
             f"[skhnm] round {record['round']}: {record['n_negatives']} negatives, "
@@ -694,6 +812,10 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     def _delegate(self, method, X, params):
         check_is_fitted(self)
         _raise_for_params(params, self, method)
+        if _namespace.namespace_of(X) is not None:
+            # The fitted model lives on the host: predicting on a device
+            # array copies it there.
+            X = _namespace.to_numpy(X)
         if _is_dataframe(X):
             validate_data(self, X, reset=False, skip_check_array=True)
         else:

@@ -1,12 +1,19 @@
+import threading
+
+import array_api_strict
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
+from skhnm import _namespace
 from skhnm._scoring import (
     auto_batch_size,
+    plan_chunks,
     positive_scores,
     resolve_response_method,
     score_rows,
@@ -96,3 +103,154 @@ def test_auto_batch_size_bounds_chunk_bytes():
     assert auto_batch_size(wide) == 256
     mid = np.empty((10, 512), dtype=np.float32)
     assert auto_batch_size(mid) * 512 * 4 <= 8 * 2**20
+
+
+# ---------------------------------------------------------------- the engine
+
+
+def _layouts(X, tmp_path):
+    path = tmp_path / "pool.dat"
+    mm = np.memmap(path, dtype=X.dtype, mode="w+", shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    pd = pytest.importorskip("pandas")
+    return {
+        "dense": X,
+        "memmap": np.memmap(path, dtype=X.dtype, mode="r", shape=X.shape),
+        "csr": sp.csr_matrix(X),
+        "frame": pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])]),
+    }
+
+
+def test_plan_reads_slices_spans_and_gathers():
+    rows = np.array([0, 1, 2, 3, 10, 11, 13, 14, 100, 200])
+    plan = list(plan_chunks(rows, 4))
+    assert plan == [(0, 4, "slice"), (4, 8, "span"), (8, 10, "gather")]
+    assert [how for *_, how in plan_chunks(rows[4:8], 4, max_span=1.0)] == ["gather"]
+
+
+@pytest.mark.parametrize(
+    "est",
+    [LogisticRegression(), SVC(), DecisionTreeClassifier(random_state=0)],
+    ids=["compiled_linear", "compiled_kernel", "estimator_method"],
+)
+@pytest.mark.filterwarnings("ignore:X has feature names:UserWarning")
+def test_chunking_threads_and_layouts_never_change_scores(imbalanced, tmp_path, est):
+    X, y = imbalanced
+    model = est.fit(X, y)
+    method = resolve_response_method(model, "auto")
+    rng = np.random.default_rng(0)
+    # Runs of consecutive rows, close rows and far-apart rows: every read.
+    rows = np.unique(
+        np.concatenate(
+            [np.arange(50, 400), rng.choice(2000, 300, replace=False), [1999]]
+        )
+    )
+    reference = score_rows(model, X, rows, response_method=method, pos_label=1)
+    expected = positive_scores(model, X[rows], method, 1)
+    np.testing.assert_allclose(reference, expected, rtol=1e-6, atol=1e-10)
+    for name, pool in _layouts(X, tmp_path).items():
+        if name == "csr" and isinstance(est, SVC):
+            continue  # an SVC fitted on dense rows refuses sparse ones
+        for batch_size, n_jobs in [(None, None), (1, 1), (37, 2), (500, -1)]:
+            got = score_rows(
+                model,
+                pool,
+                rows,
+                response_method=method,
+                pos_label=1,
+                batch_size=batch_size,
+                n_jobs=n_jobs,
+            )
+            np.testing.assert_allclose(
+                got, reference, rtol=1e-9, atol=1e-12, err_msg=name
+            )
+            if name != "csr":
+                assert np.array_equal(np.argsort(got), np.argsort(reference))
+
+
+def test_a_host_pool_streams_to_another_namespace(imbalanced):
+    """The code path of device='cuda', run with array-api-strict on the CPU."""
+    X, y = imbalanced
+    model = SVC().fit(X, y)
+    rows = np.arange(3, 1900, 2)
+    host = score_rows(model, X, rows, response_method="decision_function", pos_label=1)
+    streamed = score_rows(
+        model,
+        X,
+        rows,
+        response_method="decision_function",
+        pos_label=1,
+        xp=array_api_strict,
+        batch_size=100,
+    )
+    np.testing.assert_allclose(streamed, host, rtol=1e-9, atol=1e-12)
+
+
+def test_a_namespace_pool_is_scored_where_it_lives(imbalanced, monkeypatch):
+    X, y = imbalanced
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    rows = np.flatnonzero(y == 0)
+    left = []
+    real = _namespace.to_numpy
+
+    def spy(a):
+        left.append(tuple(a.shape))
+        return real(a)
+
+    monkeypatch.setattr(_namespace, "to_numpy", spy)
+    pool = array_api_strict.asarray(X)
+    got = score_rows(
+        model, pool, rows, response_method="predict_proba", pos_label=1, batch_size=64
+    )
+    np.testing.assert_allclose(
+        got, model.predict_proba(X[rows])[:, 1], rtol=1e-6, atol=1e-12
+    )
+    # Only scores (1-D) crossed; no row of the pool did.
+    assert left and all(len(shape) == 1 for shape in left)
+
+    # Without a compiled scorer the chunks go to the host for the estimator.
+    left.clear()
+    tree = DecisionTreeClassifier(random_state=0).fit(X, y)
+    got = score_rows(
+        tree, pool, rows, response_method="predict_proba", pos_label=1, batch_size=500
+    )
+    np.testing.assert_array_equal(got, tree.predict_proba(X[rows])[:, 1])
+    assert any(len(shape) == 2 for shape in left)
+
+
+def test_progress_reports_every_chunk(fitted):
+    model, X, _ = fitted
+    seen = []
+    score_rows(
+        model,
+        X,
+        np.arange(1000),
+        response_method="decision_function",
+        pos_label=1,
+        batch_size=300,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(300, 1000), (600, 1000), (900, 1000), (1000, 1000)]
+
+
+def test_an_error_in_a_thread_stops_the_pass_and_its_threads(fitted):
+    _, X, _ = fitted
+
+    class Failing:
+        classes_ = np.array([0, 1])
+
+        def decision_function(self, X):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        score_rows(
+            Failing(),
+            X,
+            np.arange(2000),
+            response_method="decision_function",
+            pos_label=1,
+            batch_size=10,
+            n_jobs=2,
+        )
+    assert not [t for t in threading.enumerate() if t.name.startswith("skhnm-score")]

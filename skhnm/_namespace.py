@@ -1,0 +1,60 @@
+"""Where a pool lives: host containers, array-API namespaces and CuPy.
+
+Host pools (NumPy arrays and memmaps, SciPy sparse matrices, DataFrames) are
+read with NumPy. A pool given as another array-API array (CuPy on a GPU,
+``array-api-strict`` in tests) stays in its namespace; :func:`to_numpy` is
+the one place where arrays leave it, so tests can watch what crosses.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.externals.array_api_compat import array_namespace, is_cupy_namespace
+from sklearn.utils import _safe_indexing
+
+
+def namespace_of(X):
+    """The array-API namespace of a non-NumPy array `X`, else None."""
+    if isinstance(X, np.ndarray) or sp.issparse(X) or not hasattr(X, "shape"):
+        return None
+    if not hasattr(X, "__array_namespace__") and "cupy" not in type(X).__module__:
+        return None
+    return array_namespace(X)
+
+
+def to_numpy(a):
+    """`a` as a host NumPy array (an explicit copy off a device)."""
+    if isinstance(a, np.ndarray):
+        return a
+    if "cupy" in type(a).__module__:
+        return a.get()
+    try:
+        return np.from_dlpack(a)
+    except (TypeError, RuntimeError, BufferError, AttributeError):
+        return np.asarray(a)
+
+
+def take_rows(X, rows):
+    """`X[rows]` on the host: rows of a namespace array are copied out of it."""
+    xp = namespace_of(X)
+    if xp is None:
+        return _safe_indexing(X, rows)
+    index = xp.asarray(np.asarray(rows, dtype=np.int64), device=X.device)
+    return to_numpy(xp.take(X, index, axis=0))
+
+
+def cuda_namespace():
+    """The CuPy namespace when CuPy finds a GPU, else None."""
+    try:
+        import cupy
+    except ImportError:
+        return None
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            return None
+    except Exception:  # CUDA driver missing or broken: no usable GPU.
+        return None
+    return array_namespace(cupy.empty(0))
+
+
+def is_cuda(xp):
+    return xp is not None and is_cupy_namespace(xp)

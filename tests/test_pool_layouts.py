@@ -1,0 +1,151 @@
+"""Fitting is the same whatever the pool's layout, chunking, threads or device."""
+
+import array_api_strict
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+
+from skhnm import HardNegativeMiningClassifier, _namespace
+
+
+def _same_fit(a, b, *, exact=True):
+    np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
+    np.testing.assert_array_equal(a.mined_round_, b.mined_round_)
+    for key in ("n_negatives", "n_scored", "n_hard", "n_added", "n_evicted"):
+        assert a.history_[key] == b.history_[key], key
+    assert a.termination_condition_ == b.termination_condition_
+
+
+def _mlp():
+    return make_pipeline(
+        StandardScaler(), MLPClassifier((8,), max_iter=300, random_state=0)
+    )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "estimator, threshold",
+    [
+        (LinearSVC(), -1.0),
+        (SVC(), -0.5),
+        (_mlp(), 0.2),
+        (DecisionTreeClassifier(max_depth=3, random_state=0), 0.2),
+    ],
+    ids=["linear", "kernel", "mlp_pipeline", "tree_fallback"],
+)
+def test_batch_size_and_n_jobs_never_change_the_fit(imbalanced, estimator, threshold):
+    X, y = imbalanced
+    params = dict(threshold=threshold, max_rounds=4, random_state=0)
+    ref = HardNegativeMiningClassifier(estimator, **params).fit(X, y)
+    assert sum(ref.history_["n_added"]) > 0
+    for batch_size, n_jobs in [(1, None), (97, 2), (100_000, -1)]:
+        clf = HardNegativeMiningClassifier(
+            estimator, batch_size=batch_size, n_jobs=n_jobs, **params
+        ).fit(X, y)
+        _same_fit(clf, ref)
+        np.testing.assert_array_equal(clf.predict(X), ref.predict(X))
+
+
+def test_memmap_csr_and_frame_pools_give_the_dense_fit(imbalanced, tmp_path):
+    X, y = imbalanced
+    pd = pytest.importorskip("pandas")
+    params = dict(threshold=-1.0, max_rounds=4, random_state=0)
+    ref = HardNegativeMiningClassifier(LinearSVC(), **params).fit(X, y)
+    path = tmp_path / "pool.dat"
+    mm = np.memmap(path, dtype=X.dtype, mode="w+", shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    readonly = np.memmap(path, dtype=X.dtype, mode="r", shape=X.shape)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    for pool in (readonly, sp.csr_matrix(X), sp.csc_matrix(X), frame):
+        clf = HardNegativeMiningClassifier(LinearSVC(), **params).fit(pool, y)
+        _same_fit(clf, ref)
+        np.testing.assert_allclose(
+            clf.estimator_.coef_, ref.estimator_.coef_, rtol=1e-6, atol=1e-8
+        )
+
+
+@pytest.mark.parametrize("estimator", [LinearSVC(), SVC()], ids=["linear", "kernel"])
+def test_an_array_api_pool_fits_like_numpy_and_only_working_rows_leave_it(
+    imbalanced, monkeypatch, estimator
+):
+    """The GPU code path (a pool in a non-NumPy namespace), run on the CPU."""
+    X, y = imbalanced
+    params = dict(threshold=-1.0, max_rounds=3, batch_size=128, random_state=0)
+    ref = HardNegativeMiningClassifier(estimator, **params).fit(X, y)
+
+    crossed = []
+    real = _namespace.to_numpy
+
+    def spy(a):
+        crossed.append(tuple(a.shape))
+        return real(a)
+
+    monkeypatch.setattr(_namespace, "to_numpy", spy)
+    pool = array_api_strict.asarray(X)
+    clf = HardNegativeMiningClassifier(estimator, **params).fit(
+        pool, array_api_strict.asarray(y)
+    )
+    _same_fit(clf, ref)
+    np.testing.assert_array_equal(clf.predict(X), ref.predict(X))
+    np.testing.assert_array_equal(clf.predict(pool), ref.predict(X))
+
+    # Rows of the pool crossed only to fit: one working set per round.
+    n_pos = int(y.sum())
+    working = [n_pos + n for n in clf.history_["n_negatives"]]
+    assert [s[0] for s in crossed if len(s) == 2 and s[0] in working] == working
+    rows_out = sum(s[0] for s in crossed if len(s) == 2)
+    assert rows_out == sum(working) + X.shape[0]  # + the predict(pool) above
+    fitted = [*vars(clf).values(), *vars(clf.estimator_).values()]
+    assert not [v for v in fitted if type(v).__module__.startswith("array_api")]
+
+
+def test_device_cuda_without_a_gpu_is_a_clear_error(imbalanced):
+    if _namespace.cuda_namespace() is not None:
+        pytest.skip("a GPU is present")
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(device="cuda")
+    with pytest.raises(ValueError, match="device='cuda' but no usable GPU"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "estimator_")
+
+
+def test_device_auto_falls_back_to_the_cpu(imbalanced):
+    X, y = imbalanced
+    params = dict(threshold=-1.0, max_rounds=3, random_state=0)
+    ref = HardNegativeMiningClassifier(LinearSVC(), **params).fit(X, y)
+    clf = HardNegativeMiningClassifier(LinearSVC(), device="auto", **params).fit(X, y)
+    _same_fit(clf, ref)
+
+
+def test_array_api_pools_are_checked(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier()
+    with pytest.raises(ValueError, match="2-D array"):
+        clf.fit(array_api_strict.asarray(X[:, 0]), y)
+    with pytest.raises(ValueError, match="real numeric dtype"):
+        clf.fit(array_api_strict.asarray(X > 0), y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.fit(array_api_strict.asarray(X), y[:-1])
+
+
+def test_verbose_2_reports_progress_over_each_pass(imbalanced, capsys):
+    X, y = imbalanced
+    HardNegativeMiningClassifier(
+        LinearSVC(),
+        threshold=-1.0,
+        max_rounds=1,
+        batch_size=100,
+        verbose=2,
+        random_state=0,
+    ).fit(X, y)
+    out = capsys.readouterr().out
+    assert "[skhnm] round 0: scored" in out and "(100%)" in out
+    assert "[skhnm] round 1: scored" in out
+    # About one line per tenth of a pass, not one per chunk.
+    assert out.count("round 0: scored") <= 11
