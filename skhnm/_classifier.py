@@ -260,9 +260,11 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         about 8 MiB of rows. It never changes the result.
 
     n_jobs : int or None, default=None
-        Threads scoring chunks of a host pool in parallel (the work releases
-        the GIL; BLAS runs one thread per chunk meanwhile). None means 1;
-        -1 uses all processors. It never changes the result.
+        Threads scoring chunks of a host pool in parallel with the
+        estimator's own method (the work releases the GIL; BLAS runs one
+        thread per chunk meanwhile). Compiled scorers are matrix products
+        that BLAS already spreads over the cores, so they ignore it. None
+        means 1; -1 uses all processors. It never changes the result.
 
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where the pool is scored when the fitted estimator has a compiled

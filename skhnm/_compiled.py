@@ -50,8 +50,10 @@ _LOGISTIC_PROBA = (LogisticRegression, LogisticRegressionCV, LinearDiscriminantA
 _KERNELS = ("linear", "rbf", "poly", "sigmoid")
 _ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 # Elements of one kernel block (rows x support vectors): bounds its memory
-# whatever the chunk size (2**21 float64 values is 16 MiB).
+# whatever the chunk size (2**21 float64 values is 16 MiB). A GPU wants
+# fewer, larger launches (2**25 values is 256 MiB).
 _KERNEL_BLOCK = 2**21
+_DEVICE_KERNEL_BLOCK = 2**25
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,9 @@ class CompiledScorer:
                 if stage.clip is not None:
                     x = xp.clip(x, *stage.clip)
             elif isinstance(stage, Dense):
-                x = _activate(xp, x @ p[0] + p[1], stage.activation)
+                x = x @ p[0]
+                x += p[1]  # in place: the product is a new array
+                x = _activate(xp, x, stage.activation)
             else:
                 x = _kernel_expansion(xp, x, stage, *p)
         return self._respond(xp, x)
@@ -333,8 +337,13 @@ def _expit(xp, x):
 def _activate(xp, x, name):
     if name == "identity":
         return x
+    if xp is np:  # in place on NumPy: x is a fresh product
+        if name == "relu":
+            return np.maximum(x, 0.0, out=x)
+        if name == "tanh":
+            return np.tanh(x, out=x)
     if name == "relu":
-        return xp.maximum(x, xp.zeros_like(x))
+        return xp.maximum(x, 0.0)
     if name == "tanh":
         return xp.tanh(x)
     return _expit(xp, x)
@@ -342,7 +351,8 @@ def _activate(xp, x, name):
 
 def _kernel_expansion(xp, x, k, support, dual, support_sq):
     """``kernel(x, support) @ dual + intercept``, a bounded block at a time."""
-    step = max(1, _KERNEL_BLOCK // max(1, support.shape[0]))
+    limit = _KERNEL_BLOCK if xp is np else _DEVICE_KERNEL_BLOCK
+    step = max(1, limit // max(1, support.shape[0]))
     parts = []
     n = x.shape[0]
     for start in range(0, n, step):
@@ -350,7 +360,7 @@ def _kernel_expansion(xp, x, k, support, dual, support_sq):
         gram = block @ xp.matrix_transpose(support)
         if k.kind == "rbf":
             sq = xp.reshape(xp.sum(block * block, axis=1), (-1, 1))
-            dist = xp.maximum(sq + support_sq - 2.0 * gram, xp.zeros_like(gram))
+            dist = xp.maximum(sq + support_sq - 2.0 * gram, 0.0)
             gram = xp.exp(-k.gamma * dist)
         elif k.kind == "poly":
             gram = (k.gamma * gram + k.coef0) ** k.degree

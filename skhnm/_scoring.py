@@ -11,7 +11,7 @@ model has one, else by the estimator's own method. The backends sit side by
 side in :func:`score_rows`:
 
 - host pools (NumPy arrays, memmaps, SciPy sparse, DataFrames) are scored
-  with NumPy, on `n_jobs` threads;
+  with NumPy (an estimator's own method on `n_jobs` threads);
 - a host pool with a device namespace (CuPy) is streamed to it chunk by chunk;
 - a pool that lives in an array namespace (a CuPy or ``array-api-strict``
   array) is scored where it lives: only its scores leave it.
@@ -31,6 +31,7 @@ from ._compiled import compile_scorer
 # Target size of one chunk of the pool, in bytes of its dense rows.
 _CHUNK_BYTES = 8 * 2**20
 _MIN_BATCH, _MAX_BATCH = 256, 65_536
+_DEVICE_CHUNK_BYTES = 128 * 2**20
 # A chunk is read as one slice when its rows span at most this many times
 # their number; further apart they are gathered (copied).
 _MAX_SPAN = 1.5
@@ -86,11 +87,18 @@ def _blas_controller():
     return _controller[0]
 
 
-def auto_batch_size(X):
-    """Rows per chunk so that a chunk holds about `_CHUNK_BYTES` of data."""
+def auto_batch_size(X, device=False):
+    """Rows per chunk so that a chunk holds about `_CHUNK_BYTES` of data.
+
+    On a device (`device=True`) chunks are `_DEVICE_CHUNK_BYTES`: a chunk
+    costs kernel launches and a synchronisation, which small chunks of a
+    fast memory would not amortise.
+    """
     n_features = X.shape[1] if len(X.shape) > 1 else 1
     itemsize = getattr(getattr(X, "dtype", None), "itemsize", 8) or 8
     row_bytes = max(1, n_features * itemsize)
+    if device:
+        return int(np.clip(_DEVICE_CHUNK_BYTES // row_bytes, _MIN_BATCH, 2**22))
     return int(np.clip(_CHUNK_BYTES // row_bytes, _MIN_BATCH, _MAX_BATCH))
 
 
@@ -141,10 +149,6 @@ class _Pool:
         self.xp = self.home
         if self.xp is None:
             self.xp = xp if xp is not None and not sp.issparse(X) else np
-
-    @property
-    def on_host(self):
-        return self.home is None and self.xp is np
 
     def read(self, lo, hi, gather):
         X = self.X
@@ -211,8 +215,9 @@ def score_rows(
     batch_size : int, default=None
         Rows per chunk; None picks one from the row size.
     n_jobs : int, default=None
-        Threads scoring host chunks in parallel (BLAS is held to one thread
-        each meanwhile). None or 1: one chunk at a time.
+        Threads scoring host chunks in parallel with the estimator's own
+        method (BLAS is held to one thread each meanwhile); compiled scorers
+        leave the cores to BLAS. None or 1: one chunk at a time.
     xp : array namespace, default=None
         Where a dense host pool is scored by a compiled scorer (CuPy streams
         it to the GPU). None: NumPy. A pool living in a namespace is always
@@ -236,7 +241,9 @@ def score_rows(
     if rows.size == 0:
         return scores
     pool = _Pool(X, estimator, response_method, pos_label, xp, compiled)
-    step = batch_size or auto_batch_size(X)
+    step = batch_size or auto_batch_size(
+        X, device=pool.scorer is not None and pool.xp is not np
+    )
     lock, done, n_nan = threading.Lock(), [0], [0]
 
     def run(start, stop, how):
@@ -264,7 +271,12 @@ def score_rows(
     # Extra rows are read only for a compiled scorer, whose cost is reading;
     # an estimator's own method sees exactly the rows that need scores.
     chunks = list(plan_chunks(rows, step, _MAX_SPAN if pool.scorer else 1.0))
-    n_threads = effective_n_jobs(n_jobs) if pool.on_host else 1
+    # Threads serve the estimators' own methods. A compiled scorer is matrix
+    # products that BLAS already spreads over the cores; more threads only
+    # fight it for memory bandwidth (measured: 1.5x slower on two cores).
+    n_threads = 1
+    if pool.scorer is None and pool.home is None:
+        n_threads = effective_n_jobs(n_jobs)
     if n_threads == 1 or len(chunks) == 1:
         for chunk in chunks:
             run(*chunk)

@@ -4,6 +4,20 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
+from skhnm._namespace import cuda_namespace
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `gpu` run only where CuPy finds a CUDA device."""
+    if not any("gpu" in item.keywords for item in items):
+        return
+    if cuda_namespace() is not None:
+        return
+    skip = pytest.mark.skip(reason="needs CuPy and a CUDA device")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
 
 @pytest.fixture
 def imbalanced():

@@ -1,0 +1,98 @@
+"""CuPy on a CUDA device: skipped where there is none (CI has none).
+
+Run them on a GPU machine with ``benchmarks/gpu_check.sh``. The same code
+paths run on the CPU with array-api-strict in test_pool_layouts.py and
+test_scoring.py.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+
+from skhnm import HardNegativeMiningClassifier
+from skhnm._compiled import compile_scorer
+from skhnm._scoring import positive_scores
+
+pytestmark = pytest.mark.gpu
+
+
+@pytest.fixture
+def cp():
+    return pytest.importorskip("cupy")
+
+
+def _same_fit(a, b):
+    np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
+    for key in ("n_negatives", "n_scored", "n_hard", "n_added"):
+        assert a.history_[key] == b.history_[key], key
+
+
+def _no_device_arrays(clf):
+    values = [*vars(clf).values(), *vars(clf.estimator_).values()]
+    return not [v for v in values if type(v).__module__.startswith("cupy")]
+
+
+@pytest.mark.parametrize(
+    "est",
+    [LinearSVC(), SVC(), make_pipeline(StandardScaler(), SVC(kernel="poly"))],
+    ids=["linear", "rbf", "scaled_poly"],
+)
+def test_compiled_scores_on_the_gpu_agree(imbalanced, cp, est):
+    X, y = imbalanced
+    model = est.fit(X, y)
+    scorer = compile_scorer(model, "decision_function", 1)
+    got = scorer(cp.asarray(X), cp).get()
+    np.testing.assert_allclose(
+        got, positive_scores(model, X, "decision_function", 1), rtol=1e-6, atol=1e-10
+    )
+
+
+@pytest.mark.parametrize("est", [LinearSVC(), SVC()], ids=["linear", "rbf"])
+def test_a_cupy_pool_fits_like_numpy_and_the_model_needs_no_gpu(imbalanced, cp, est):
+    X, y = imbalanced
+    params = dict(threshold=-1.0, max_rounds=3, random_state=0)
+    ref = HardNegativeMiningClassifier(est, **params).fit(X, y)
+    clf = HardNegativeMiningClassifier(est, **params).fit(cp.asarray(X), y)
+    _same_fit(clf, ref)
+    assert _no_device_arrays(clf)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict(X), ref.predict(X))
+
+
+@pytest.mark.parametrize("device", ["cuda", "auto"])
+def test_a_host_pool_streams_to_the_gpu(imbalanced, cp, device):
+    X, y = imbalanced
+    params = dict(threshold=-1.0, max_rounds=3, random_state=0, batch_size=300)
+    ref = HardNegativeMiningClassifier(SVC(), **params).fit(X, y)
+    clf = HardNegativeMiningClassifier(SVC(), device=device, **params).fit(X, y)
+    _same_fit(clf, ref)
+    assert _no_device_arrays(clf)
+
+
+def test_cuda_without_a_compiled_scorer_warns_and_scores_on_the_cpu(imbalanced, cp):
+    X, y = imbalanced
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    params = dict(threshold=0.2, max_rounds=2, random_state=0)
+    ref = HardNegativeMiningClassifier(tree, **params).fit(X, y)
+    with pytest.warns(UserWarning, match="no compiled scorer"):
+        clf = HardNegativeMiningClassifier(tree, device="cuda", **params).fit(X, y)
+    _same_fit(clf, ref)
+
+
+def test_float32_device_pool(cp):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20_000, 16)).astype(np.float32)
+    y = (X[:, 0] + 0.5 * rng.standard_normal(20_000) > 2.2).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = HardNegativeMiningClassifier(
+            LinearSVC(), threshold=-1.0, random_state=0
+        ).fit(cp.asarray(X), y)
+    assert clf.history_["n_scored"][0] > 0
+    assert _no_device_arrays(clf)
