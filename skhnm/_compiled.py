@@ -217,6 +217,21 @@ def compile_scorer(estimator, response_method, pos_label):
     -------
     scorer : CompiledScorer or None
         None when the estimator is not one of the supported families.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.svm import SVC
+    >>> X, y = make_classification(n_samples=300, random_state=0)
+    >>> model = make_pipeline(StandardScaler(), SVC()).fit(X, y)
+    >>> scorer = compile_scorer(model, "decision_function", pos_label=1)
+    >>> scorer
+    CompiledScorer([Affine, Kernel], link='identity')
+    >>> bool(np.allclose(scorer(X, np), model.decision_function(X)))
+    True
     """
     final, leading = estimator, []
     if type(estimator) is Pipeline:
@@ -255,6 +270,11 @@ class CompiledScorer:
     def __repr__(self):
         names = ", ".join(type(s).__name__ for s in self.stages)
         return f"CompiledScorer([{names}], link={self.link!r})"
+
+    @property
+    def elementwise_bound(self):
+        """Its cost is elementwise work (a kernel), which threads can share."""
+        return any(isinstance(s, Kernel) for s in self.stages)
 
     @property
     def accepts_sparse(self):
@@ -337,20 +357,20 @@ def _expit(xp, x):
 def _activate(xp, x, name):
     if name == "identity":
         return x
-    if xp is np:  # in place on NumPy: x is a fresh product
-        if name == "relu":
-            return np.maximum(x, 0.0, out=x)
-        if name == "tanh":
-            return np.tanh(x, out=x)
+    # In place: x is always a fresh product.
     if name == "relu":
-        return xp.maximum(x, 0.0)
+        return _inplace(xp, "maximum", x, 0.0)
     if name == "tanh":
-        return xp.tanh(x)
+        return _inplace(xp, "tanh", x)
     return _expit(xp, x)
 
 
 def _kernel_expansion(xp, x, k, support, dual, support_sq):
-    """``kernel(x, support) @ dual + intercept``, a bounded block at a time."""
+    """``kernel(x, support) @ dual + intercept``, a bounded block at a time.
+
+    The Gram block is updated in place: it is the pass's largest temporary,
+    and its elementwise work (exp for rbf) costs more than its product.
+    """
     limit = _KERNEL_BLOCK if xp is np else _DEVICE_KERNEL_BLOCK
     step = max(1, limit // max(1, support.shape[0]))
     parts = []
@@ -359,12 +379,28 @@ def _kernel_expansion(xp, x, k, support, dual, support_sq):
         block = x[start : min(start + step, n), ...]
         gram = block @ xp.matrix_transpose(support)
         if k.kind == "rbf":
-            sq = xp.reshape(xp.sum(block * block, axis=1), (-1, 1))
-            dist = xp.maximum(sq + support_sq - 2.0 * gram, 0.0)
-            gram = xp.exp(-k.gamma * dist)
-        elif k.kind == "poly":
-            gram = (k.gamma * gram + k.coef0) ** k.degree
-        elif k.kind == "sigmoid":
-            gram = xp.tanh(k.gamma * gram + k.coef0)
-        parts.append(gram @ dual + k.intercept)
+            # ||x - s||^2 = ||x||^2 + ||s||^2 - 2 x.s, clipped at 0 (rounding).
+            gram *= -2.0
+            gram += xp.reshape(xp.sum(block * block, axis=1), (-1, 1))
+            gram += support_sq
+            gram = _inplace(xp, "maximum", gram, 0.0)
+            gram *= -k.gamma
+            gram = _inplace(xp, "exp", gram)
+        elif k.kind in ("poly", "sigmoid"):
+            gram *= k.gamma
+            gram += k.coef0
+            if k.kind == "poly":
+                gram = _inplace(xp, "pow", gram, k.degree)
+            else:
+                gram = _inplace(xp, "tanh", gram)
+        part = gram @ dual
+        part += k.intercept
+        parts.append(part)
     return parts[0] if len(parts) == 1 else xp.concat(parts)
+
+
+def _inplace(xp, name, x, *args):
+    """``xp.name(x, *args)``, written into `x` when the namespace allows it."""
+    if xp is np:
+        return getattr(np, "power" if name == "pow" else name)(x, *args, out=x)
+    return getattr(xp, name)(x, *args)

@@ -235,6 +235,18 @@ def score_rows(
     ------
     ValueError
         If any score is NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.arange(20.0).reshape(10, 2)
+    >>> model = LogisticRegression().fit(X, [0] * 5 + [1] * 5)
+    >>> rows = np.array([0, 1, 2, 7, 9])
+    >>> scores = score_rows(model, X, rows, response_method="predict_proba",
+    ...                     pos_label=1, batch_size=2)
+    >>> bool(np.allclose(scores, model.predict_proba(X[rows])[:, 1]))
+    True
     """
     rows = np.asarray(rows)
     scores = np.empty(rows.shape[0], dtype=np.float64)
@@ -271,12 +283,14 @@ def score_rows(
     # Extra rows are read only for a compiled scorer, whose cost is reading;
     # an estimator's own method sees exactly the rows that need scores.
     chunks = list(plan_chunks(rows, step, _MAX_SPAN if pool.scorer else 1.0))
-    # Threads serve the estimators' own methods. A compiled scorer is matrix
-    # products that BLAS already spreads over the cores; more threads only
-    # fight it for memory bandwidth (measured: 1.5x slower on two cores).
+    # Threads serve the estimators' own methods and kernel expansions (exp
+    # is single-threaded). A linear or MLP scorer is matrix products that
+    # BLAS already spreads over the cores: more threads only fight it for
+    # memory bandwidth (measured: 1.5x slower on two cores).
     n_threads = 1
-    if pool.scorer is None and pool.home is None:
-        n_threads = effective_n_jobs(n_jobs)
+    if pool.home is None and pool.xp is np:
+        if pool.scorer is None or pool.scorer.elementwise_bound:
+            n_threads = effective_n_jobs(n_jobs)
     if n_threads == 1 or len(chunks) == 1:
         for chunk in chunks:
             run(*chunk)

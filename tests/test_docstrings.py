@@ -5,12 +5,22 @@ import doctest
 import pytest
 
 import skhnm._classifier
+import skhnm._compiled
 import skhnm._mining
+import skhnm._scoring
 import skhnm._selection
 
 
 @pytest.mark.parametrize(
-    "module", [skhnm._classifier, skhnm._mining, skhnm._selection], ids=str
+    "module",
+    [
+        skhnm._classifier,
+        skhnm._compiled,
+        skhnm._mining,
+        skhnm._scoring,
+        skhnm._selection,
+    ],
+    ids=str,
 )
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
