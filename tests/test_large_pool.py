@@ -1,0 +1,90 @@
+"""Mining a memory-mapped pool of over 1 GB keeps extra memory bounded (slow).
+
+The pool is written to a file and mined in a child process, which samples
+its anonymous resident memory (RssAnon: heap and private mappings, not the
+file's pages in the page cache) every millisecond. Its peak above the level
+just before fit, which counts every allocation (NumPy's, scikit-learn's C
+code, memory freed but kept by the allocator), must stay under 25% of the
+pool's size. (tracemalloc is not used: its own bookkeeping is anonymous
+memory too.)
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+N_ROWS, N_FEATURES = 2_150_000, 128  # float32: 1.10 GB
+
+CHILD = textwrap.dedent(
+    """
+    import json, sys, threading, time
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from skhnm import HardNegativeMiningClassifier
+
+    path, n, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    X = np.memmap(path, dtype=np.float32, mode="r", shape=(n, d))
+    y = np.load(path + ".y.npy")
+
+    def rss_anon():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) * 1024
+
+    peak, done = [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_anon())
+            time.sleep(0.001)
+
+    clf = HardNegativeMiningClassifier(
+        LogisticRegression(max_iter=50), max_rounds=2, max_hard_per_round=1.0,
+        random_state=0,
+    )
+    base = rss_anon()
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    clf.fit(X, y)
+    done.set()
+    sampler.join()
+    print(json.dumps({
+        "pool": X.nbytes, "rss_anon_extra": peak[0] - base,
+        "n_negatives": clf.history_["n_negatives"],
+        "n_scored": clf.history_["n_scored"],
+    }))
+    """
+)
+
+
+@pytest.mark.slow
+def test_a_gigabyte_memmap_pool_is_mined_in_bounded_memory(tmp_path):
+    path = tmp_path / "pool.f32"
+    rng = np.random.default_rng(0)
+    X = np.memmap(path, dtype=np.float32, mode="w+", shape=(N_ROWS, N_FEATURES))
+    y = (rng.random(N_ROWS) < 0.01).astype(np.int8)
+    step = 200_000
+    for start in range(0, N_ROWS, step):
+        part = slice(start, start + step)
+        block = rng.standard_normal((X[part].shape[0], N_FEATURES), np.float32)
+        block[:, :8] += y[part, None] * 1.5
+        X[part] = block
+    X.flush()
+    del X
+    np.save(str(path) + ".y.npy", y)
+
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), str(N_ROWS), str(N_FEATURES)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["pool"] >= 1e9
+    assert sum(report["n_scored"]) >= 2 * 0.9 * N_ROWS  # the pool was mined
+    assert report["rss_anon_extra"] < 0.25 * report["pool"], report

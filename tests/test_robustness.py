@@ -1,0 +1,215 @@
+"""Every input either fits consistently or raises a clear ValueError/TypeError.
+
+Property-based (Hypothesis) over shapes, dtypes, class balance, label types,
+parameters and pool layouts, plus the degenerate cases named one by one.
+"""
+
+import warnings
+
+import array_api_strict
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import SVC, LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+
+from skhnm import HardNegativeMiningClassifier
+
+LABELS = {
+    "int": (0, 1),
+    "str": ("background", "face"),
+    "bool": (False, True),
+    "float": (-1.0, 2.5),
+}
+ESTIMATORS = {
+    "logistic": lambda: LogisticRegression(max_iter=200),
+    "linear_svc": lambda: LinearSVC(),
+    "svc": lambda: SVC(),
+    "tree": lambda: DecisionTreeClassifier(max_depth=3),
+    "constant": lambda: DummyClassifier(strategy="most_frequent"),
+}
+
+
+@st.composite
+def problems(draw):
+    n_pos = draw(st.integers(1, 12))
+    n_neg = draw(st.integers(1, 80))
+    n_features = draw(st.integers(1, 5))
+    dtype = draw(st.sampled_from(["float64", "float32", "int64"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    X = rng.normal(size=(n_pos + n_neg, n_features))
+    X[:n_pos] += draw(st.floats(0.0, 3.0))  # class separation
+    if draw(st.booleans()):
+        X[:, 0] = 7.0  # a constant feature
+    if draw(st.booleans()):
+        X[n_pos + n_neg // 2 :] = X[n_pos]  # duplicated rows
+    X = (X * 10).astype(dtype) if dtype == "int64" else X.astype(dtype)
+    neg_label, pos_label = LABELS[draw(st.sampled_from(sorted(LABELS)))]
+    y = np.array([pos_label] * n_pos + [neg_label] * n_neg, dtype=object)
+    if not isinstance(pos_label, str):
+        y = y.astype(type(pos_label))
+    order = rng.permutation(y.size)
+    return X[order], y[order], pos_label
+
+
+@st.composite
+def parameters(draw):
+    return dict(
+        ratio=draw(st.sampled_from([0.05, 0.5, 1.0, 3.0, 20.0])),
+        threshold=draw(st.sampled_from(["auto", -1e9, -1.0, 0.0, 0.9])),
+        max_rounds=draw(st.integers(0, 4)),
+        max_hard_per_round=draw(st.sampled_from([None, 1, 5, 0.5, 2.0])),
+        evict_threshold=draw(st.sampled_from([None, -1.2, 0.3])),
+        max_negatives=draw(st.sampled_from([None, 1, 10, 0.5, 3.0])),
+        response_method=draw(
+            st.sampled_from(["auto", "decision_function", "predict_proba"])
+        ),
+        early_stopping=draw(st.booleans()),
+        batch_size=draw(st.sampled_from(["auto", 1, 7])),
+        n_jobs=draw(st.sampled_from([None, 2])),
+    )
+
+
+def _layout(X, name):
+    if name == "csr":
+        return sp.csr_matrix(X)
+    if name == "array_api":
+        return array_api_strict.asarray(X)
+    if name == "frame":
+        import pandas as pd
+
+        return pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    return X
+
+
+def _check_fitted(clf, X, y, pos_label):
+    n = y.shape[0]
+    negatives = np.flatnonzero(y != pos_label)
+    assert set(clf.classes_.tolist()) == set(np.unique(y).tolist())
+    assert clf.pos_label_ == pos_label
+    assert np.all(np.diff(clf.negative_indices_) > 0)
+    assert np.all(np.isin(clf.negative_indices_, negatives))
+    assert clf.mined_round_.shape == (n,)
+    assert np.all(clf.mined_round_[clf.negative_indices_] >= 0)
+    assert np.all(clf.mined_round_[clf.validation_indices_] == -1)
+    for values in clf.history_.values():
+        assert len(values) == clf.n_rounds_ + 1
+    assert 0 <= clf.best_round_ <= clf.n_rounds_
+    assert clf.termination_condition_ in (
+        "no_hard_negatives",
+        "max_rounds",
+        "early_stopping",
+        "pool_exhausted",
+    )
+    pred = clf.predict(X)
+    assert pred.shape == (n,)
+    assert np.all(np.isin(pred, clf.classes_))
+    for method in ("decision_function", "predict_proba"):
+        if hasattr(clf, method):
+            out = np.asarray(getattr(clf, method)(X), dtype=float)
+            assert np.all(np.isfinite(out))
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    problem=problems(),
+    params=parameters(),
+    estimator=st.sampled_from(sorted(ESTIMATORS)),
+    layout=st.sampled_from(["dense", "csr", "array_api", "frame"]),
+)
+def test_fits_consistently_or_raises_a_clear_error(problem, params, estimator, layout):
+    X, y, pos_label = problem
+    clf = HardNegativeMiningClassifier(
+        ESTIMATORS[estimator](), pos_label=pos_label, random_state=0, **params
+    )
+    pool = _layout(X, layout)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            clf.fit(pool, y)
+        except (ValueError, TypeError) as exc:
+            assert str(exc), "an error must say what is wrong"
+            assert not hasattr(clf, "estimator_")
+            return
+        _check_fitted(clf, pool if layout != "array_api" else X, y, pos_label)
+
+
+# ------------------------------------------------------ degenerate cases
+
+
+def _data(n_pos=5, n_neg=60, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_pos + n_neg, 3))
+    X[:n_pos] += 2.0
+    y = np.r_[np.ones(n_pos, int), np.zeros(n_neg, int)]
+    return X, y
+
+
+def test_one_positive():
+    X, y = _data(n_pos=1)
+    clf = HardNegativeMiningClassifier(LinearSVC(), random_state=0).fit(X, y)
+    assert clf.history_["n_negatives"][0] == 3
+    _check_fitted(clf, X, y, 1)
+    with pytest.raises(ValueError, match="validation split"):
+        HardNegativeMiningClassifier(early_stopping=True).fit(X, y)
+
+
+def test_pool_smaller_than_ratio_times_positives():
+    X, y = _data(n_pos=10, n_neg=12)
+    with pytest.warns(UserWarning, match="only 12 are available"):
+        clf = HardNegativeMiningClassifier(random_state=0).fit(X, y)
+    assert clf.termination_condition_ == "pool_exhausted"
+    assert clf.negative_indices_.size == 12
+
+
+def test_all_negatives_hard_in_round_0():
+    X, y = _data()
+    clf = HardNegativeMiningClassifier(threshold=-1e9, random_state=0).fit(X, y)
+    assert clf.history_["n_hard"][0] == clf.history_["n_scored"][0] == 60 - 15
+    assert clf.termination_condition_ == "pool_exhausted"
+    assert clf.n_rounds_ == 1
+
+
+def test_duplicated_rows_and_constant_features():
+    X, y = _data()
+    X[:, 0] = 3.0
+    X[30:] = X[29]
+    clf = HardNegativeMiningClassifier(LinearSVC(), threshold=-1.0, random_state=0)
+    clf.fit(X, y)
+    _check_fitted(clf, X, y, 1)
+    # Every duplicate of a row scores alike: all of them are hard, or none.
+    dup = np.arange(29, X.shape[0])
+    chosen = np.isin(dup, clf.negative_indices_) & (clf.mined_round_[dup] > 0)
+    assert chosen.all() or not chosen.any()
+
+
+def test_all_features_constant_scores_tie_and_nothing_is_hard():
+    X, y = _data()
+    X[:] = 1.0
+    clf = HardNegativeMiningClassifier(random_state=0).fit(X, y)
+    assert clf.termination_condition_ == "no_hard_negatives"
+    assert clf.history_["n_hard"] == [0]
+
+
+def test_an_estimator_that_predicts_one_class():
+    X, y = _data()
+    clf = HardNegativeMiningClassifier(DummyClassifier(), random_state=0).fit(X, y)
+    assert clf.response_method_ == "predict_proba"
+    assert clf.termination_condition_ == "no_hard_negatives"
+    np.testing.assert_array_equal(clf.predict(X), np.zeros(y.size, int))
+
+
+def test_infinite_values_are_refused():
+    X, y = _data()
+    X[3, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        HardNegativeMiningClassifier().fit(X, y)
