@@ -43,7 +43,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _namespace
+from . import _dask, _namespace
 from ._compiled import compile_scorer
 from ._mining import mine
 from ._scoring import resolve_response_method, score_rows
@@ -555,12 +555,28 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         if threshold == "auto":
             threshold = 0.5 if response_method == "predict_proba" else 0.0
 
+        remote = isinstance(X, _dask.DaskPool)
+
+        def rows_of(rows, keep=True):
+            # A Dask pool keeps a local copy of the working set's rows only.
+            return X.take(rows, keep) if remote else _namespace.take_rows(X, rows)
+
         def fit_rows(rows, rnd):
             est = _seed_random_states(clone(base), seed)
             params = _rows_of_params(estimator_fit_params, rows, n_samples)
-            return est.fit(_namespace.take_rows(X, rows), y[rows], **params)
+            return est.fit(rows_of(rows), y[rows], **params)
+
+        find_hard = None
+        if remote:
+
+            def find_hard(model, rows, threshold, k, rnd):
+                return X.find_hard(
+                    model, rows, threshold, k, response_method, pos_label
+                )
 
         def score(model, rows, rnd):
+            if remote:
+                return X.score_rows(model, rows, response_method, pos_label)
             if rnd == 0 and self.device == "cuda":
                 self._warn_if_not_compiled(model, response_method, pos_label)
             return score_rows(
@@ -578,7 +594,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         validate = None
         if self.early_stopping:
             scorer = _scorer_for(base, self.scoring, pos_label)
-            X_val, y_val = _namespace.take_rows(X, val_rows), y[val_rows]
+            X_val, y_val = rows_of(val_rows, keep=False), y[val_rows]
             sw = estimator_fit_params.get("sample_weight")
             val_params = (
                 {} if sw is None else {"sample_weight": _safe_indexing(sw, val_rows)}
@@ -593,6 +609,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             initial=initial,
             fit=fit_rows,
             score=score,
+            find_hard=find_hard,
             threshold=threshold,
             max_rounds=self.max_rounds,
             max_hard=max_hard,
@@ -632,13 +649,17 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         return self
 
     def _validate_fit_data(self, X, y):
+        if _dask.is_dask_array(X):
+            X = _dask.DaskPool(X)
+        if _dask.is_dask_array(y):
+            y = y.compute()  # one label per row: the loop indexes them here
         xp = _namespace.namespace_of(X)
         if xp is not None:
             _check_namespace_pool(X, xp)
-        if _is_dataframe(X) or xp is not None:
+        if _is_dataframe(X) or xp is not None or isinstance(X, _dask.DaskPool):
             # A DataFrame reaches the estimator as it is (column transformers
-            # need its columns), and an array-API pool stays where it lives;
-            # only names and counts are checked here.
+            # need its columns), and an array-API or Dask pool stays where it
+            # lives; only names and counts are checked here.
             validate_data(self, X, y="no_validation", skip_check_array=True)
             if y is None:
                 raise ValueError(
@@ -678,6 +699,14 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         """The device namespace that scores a host pool (None: NumPy)."""
         if self.device == "cpu":
             return None
+        if isinstance(X, _dask.DaskPool):
+            if self.device == "cuda":
+                raise ValueError(
+                    "device='cuda' does not apply to a Dask pool: it is scored "
+                    "on its workers, on their GPUs when its blocks are CuPy "
+                    "arrays. Use device='cpu'."
+                )
+            return None
         home = _namespace.namespace_of(X)
         cuda = _namespace.cuda_namespace()
         if self.device == "auto":
@@ -708,6 +737,8 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
     def _estimator_fit_params(self, base, X, sample_weight, fit_params):
         """Fit parameters for the estimator, over all rows (subset per fit)."""
+        if _dask.is_dask_array(sample_weight):
+            sample_weight = _namespace.to_numpy(sample_weight.compute())
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         if _routing_enabled():
@@ -762,6 +793,12 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             # The sampler only needs row identities: a column of positions
             # stands in for X, so the pool is never copied.
             X_sample = np.arange(train_rows.size).reshape(-1, 1)
+        elif isinstance(X, _dask.DaskPool):
+            raise TypeError(
+                "A sampler looks at the pool's features, which would gather a "
+                "Dask pool on one machine; use sampler=None (random initial "
+                "negatives) with a Dask array."
+            )
         else:
             sampler = _seed_random_states(clone(self.sampler), rng.randint(_MAX_SEED))
             X_sample = _namespace.take_rows(X, train_rows)
@@ -814,6 +851,15 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     def _delegate(self, method, X, params):
         check_is_fitted(self)
         _raise_for_params(params, self, method)
+        if _dask.is_dask_array(X):
+            if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has shape {X.shape}, but {type(self).__name__} is "
+                    f"expecting {self.n_features_in_} features as input."
+                )
+            if params:
+                raise TypeError("Dask arrays take no prediction parameters.")
+            return _dask.predict_lazily(self.estimator_, method, X, self.classes_)
         if _namespace.namespace_of(X) is not None:
             # The fitted model lives on the host: predicting on a device
             # array copies it there.

@@ -77,6 +77,7 @@ def mine(
     fit,
     score,
     threshold,
+    find_hard=None,
     max_rounds,
     max_hard=None,
     evict_threshold=None,
@@ -101,6 +102,13 @@ def mine(
         Fits a fresh model on the sorted `rows`.
     score : callable ``score(model, rows, round) -> ndarray of float``
         Hardness scores of `rows` (higher is more positive-looking).
+    find_hard : callable or None
+        ``find_hard(model, rows, threshold, k, round) -> (hard_rows,
+        hard_scores, n_hard)``: the rows of `rows` scoring strictly above
+        `threshold` (all of them, or when `k` is an int at least the `k`
+        hardest, ties included) and how many there are in all. None scores
+        `rows` with `score` and cuts here; a backend that keeps the pool
+        elsewhere (Dask) selects there and returns only the hard rows.
     threshold : float
         A negative is hard when its score is strictly above it.
     max_rounds : int
@@ -124,6 +132,8 @@ def mine(
     on_round : callable ``on_round(record)`` or None
         Called with each round's history record (for progress output).
     """
+    if find_hard is None:
+        find_hard = _cut_scores(score)
     in_work = np.isin(pool, initial)
     entered = np.where(in_work, 0, -1)
     history = {key: [] for key in HISTORY_KEYS}
@@ -152,20 +162,20 @@ def mine(
 
         # Every round re-scores the outside pool with the current model
         # (scores from an older model are stale); a cache also needs the
-        # working negatives' scores, so it scores the whole pool.
-        scored = pool if cache else pool[~in_work]
+        # working negatives' scores.
+        outside = pool[~in_work]
+        work = np.flatnonzero(in_work)
         t0 = time.perf_counter()
         try:
-            scores = score(model, scored, rnd) if scored.size else np.empty(0)
+            hard_rows, hard_scores, n_hard = find_hard(
+                model, outside, threshold, max_hard, rnd
+            )
+            work_scores = score(model, pool[work], rnd) if cache else None
         except Exception as exc:
             _note_round(exc, "scoring the pool", rnd)
             raise
         score_time = time.perf_counter() - t0
-        outside, outside_scores = (
-            (scored[~in_work], scores[~in_work]) if cache else (scored, scores)
-        )
-        hard_rows, hard_scores = above_threshold(outside, outside_scores, threshold)
-        n_negatives, n_hard = int(np.count_nonzero(in_work)), int(hard_rows.size)
+        n_negatives = work.size
         n_added = n_evicted = 0
 
         if outside.size == 0:
@@ -180,17 +190,16 @@ def mine(
             termination = None
             n_added = n_hard if max_hard is None else min(n_hard, max_hard)
             if cache:
-                work = np.flatnonzero(in_work)
                 keep = _never_evict(
-                    model, train_rows, pool[work], scores[work], threshold, protected
+                    model, train_rows, pool[work], work_scores, threshold, protected
                 )
                 n_added, evict, held = plan_cache(
-                    scores[work], keep, n_added, evict_threshold, max_negatives
+                    work_scores, keep, n_added, evict_threshold, max_negatives
                 )
                 bound_broken |= not held
                 in_work[work[evict]] = False
                 n_evicted = int(np.count_nonzero(evict))
-            if n_added < n_hard:
+            if n_added < hard_rows.size:
                 hard_rows = hardest(hard_rows, hard_scores, n_added)
             added = np.searchsorted(pool, hard_rows)
             in_work[added] = True
@@ -236,6 +245,17 @@ def mine(
         result.negatives = pool[best_work]
         result.entered_round = np.where(entered <= result.best_round, entered, -1)
     return result
+
+
+def _cut_scores(score):
+    """A `find_hard` that scores the rows here and keeps those above the cut."""
+
+    def find_hard(model, rows, threshold, k, rnd):
+        scores = score(model, rows, rnd) if rows.size else np.empty(0)
+        hard_rows, hard_scores = above_threshold(rows, scores, threshold)
+        return hard_rows, hard_scores, int(hard_rows.size)
+
+    return find_hard
 
 
 def _never_evict(model, train_rows, rows, scores, threshold, protected):

@@ -1,0 +1,139 @@
+"""Pools on a Dask cluster: the same fit as NumPy, and the pool never gathered."""
+
+import numpy as np
+import pytest
+from sklearn.svm import SVC, LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+
+from skhnm import HardNegativeMiningClassifier, _dask
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("dask.distributed")
+dask = pytest.importorskip("dask")
+
+
+def _cluster(**kwargs):
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=":0",
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def client():
+    with _cluster() as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def _same_fit(a, b):
+    np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
+    np.testing.assert_array_equal(a.mined_round_, b.mined_round_)
+    for key in ("n_negatives", "n_scored", "n_hard", "n_added", "n_evicted"):
+        assert a.history_[key] == b.history_[key], key
+    assert a.termination_condition_ == b.termination_condition_
+
+
+CASES = {
+    "linear": (LinearSVC(), dict(threshold=-1.0)),
+    "kernel_capped": (SVC(), dict(threshold=-1.0, max_hard_per_round=15)),
+    "tree_proba": (DecisionTreeClassifier(max_depth=3), dict(threshold=0.2)),
+    "cache": (
+        LinearSVC(),
+        dict(threshold=-1.0, evict_threshold=-1.2, max_hard_per_round=1.0),
+    ),
+    "early_stopping": (LinearSVC(), dict(threshold=-1.0, early_stopping=True)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_dask_pool_on_a_cluster_fits_like_numpy(client, imbalanced, case):
+    X, y = imbalanced
+    estimator, params = CASES[case]
+    ref = HardNegativeMiningClassifier(estimator, random_state=0, **params)
+    ref.fit(X, y)
+    # Columns in two chunks are merged into whole rows; y may be Dask too.
+    Xd = da.from_array(X, chunks=(300, 5))
+    clf = HardNegativeMiningClassifier(estimator, random_state=0, **params)
+    clf.fit(Xd, da.from_array(y, chunks=300))
+    _same_fit(clf, ref)
+
+    # Predictions on a Dask array are lazy Dask arrays, computed per block.
+    for method in ("predict", "decision_function", "predict_proba"):
+        if hasattr(clf, method):
+            lazy = getattr(clf, method)(Xd)
+            assert isinstance(lazy, da.Array)
+            np.testing.assert_allclose(lazy.compute(), getattr(ref, method)(X))
+
+
+def test_without_a_client_the_local_scheduler_mines(imbalanced):
+    X, y = imbalanced
+    params = dict(threshold=-1.0, max_hard_per_round=50, random_state=0)
+    ref = HardNegativeMiningClassifier(LinearSVC(), **params).fit(X, y)
+    with dask.config.set(scheduler="threads"):
+        clf = HardNegativeMiningClassifier(LinearSVC(), **params)
+        clf.fit(da.from_array(X, chunks=500), y)
+    _same_fit(clf, ref)
+
+
+def test_only_rows_joining_the_working_set_are_fetched(imbalanced, monkeypatch):
+    X, y = imbalanced
+    fetched = []
+    real = _dask.DaskPool.take
+
+    def spy(self, rows, keep=True):
+        before = set(self._rows.tolist())
+        fetched.append(len(set(np.asarray(rows).tolist()) - before))
+        return real(self, rows, keep)
+
+    monkeypatch.setattr(_dask.DaskPool, "take", spy)
+    with dask.config.set(scheduler="sync"):
+        clf = HardNegativeMiningClassifier(
+            LinearSVC(), threshold=-1.0, max_hard_per_round=40, random_state=0
+        ).fit(da.from_array(X, chunks=400), y)
+    added = clf.history_["n_added"]
+    # Round 0 fetches the first working set, later rounds only the added rows.
+    assert fetched[0] == int(y.sum()) + clf.history_["n_negatives"][0]
+    assert fetched[1 : len(added)] == added[:-1]
+
+
+def test_dask_pools_refuse_what_would_gather_them(imbalanced):
+    X, y = imbalanced
+    from imblearn.under_sampling import NearMiss
+
+    Xd = da.from_array(X, chunks=500)
+    with pytest.raises(TypeError, match="sampler=None"):
+        HardNegativeMiningClassifier(sampler=NearMiss()).fit(Xd, y)
+    with pytest.raises(ValueError, match="device='cuda' does not apply"):
+        HardNegativeMiningClassifier(device="cuda").fit(Xd, y)
+    unknown = da.from_array(X, chunks=500)[da.from_array(y >= 0, chunks=500)]
+    with pytest.raises(ValueError, match="unknown chunk sizes"):
+        HardNegativeMiningClassifier().fit(unknown, y)
+
+
+def test_a_pool_larger_than_a_workers_memory_is_mined_without_gathering_it():
+    """800 MB of rows, generated on the workers; each may hold 400 MiB."""
+    n, d = 2_000_000, 50
+    with (
+        _cluster(memory_limit="400MiB") as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        X = da.random.RandomState(0).standard_normal((n, d), chunks=(50_000, d))
+        y = (X[:, 0] + 0.5 * X[:, 1] > 3.2).astype(np.int8)
+        assert X.nbytes > 1.9 * 400 * 2**20
+        clf = HardNegativeMiningClassifier(
+            LinearSVC(),
+            threshold=-1.0,
+            max_rounds=2,
+            max_hard_per_round=1.0,
+            random_state=0,
+        ).fit(X, y)
+        assert clf.history_["n_scored"][0] > 0.99 * n - 4 * int(y.sum().compute())
+        assert sum(clf.history_["n_added"]) > 0
+        # Every worker is alive: none had to hold the pool.
+        assert len(client.scheduler_info()["workers"]) == 2
+        pred = clf.predict(X[:100_000]).compute()
+        assert pred.shape == (100_000,)
