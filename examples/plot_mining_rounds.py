@@ -1,7 +1,7 @@
 """
-=========================================
+=============================================
 Watching the working set grow, round by round
-=========================================
+=============================================
 
 Hard negative mining fits a model, scores the pool of negatives it has not
 seen, adds the ones it gets wrong and fits again. This example runs it on a

@@ -1,6 +1,7 @@
 """skhnm: hard negative mining (bootstrapping of negatives) for scikit-learn."""
 
 from ._classifier import HardNegativeMiningClassifier
+from ._plot import MiningDisplay
 from ._version import __version__
 
-__all__ = ["HardNegativeMiningClassifier", "__version__"]
+__all__ = ["HardNegativeMiningClassifier", "MiningDisplay", "__version__"]

@@ -46,6 +46,7 @@ from sklearn.utils.validation import (
 from . import _dask, _namespace
 from ._compiled import compile_scorer
 from ._mining import mine
+from ._progress import scoring_progress
 from ._scoring import resolve_response_method, score_rows
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -278,8 +279,9 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         holds device memory.
 
     verbose : int, default=0
-        1 prints one line per round; 2 also reports progress over each
-        scoring pass.
+        1 prints one line per round; 2 also shows progress through each
+        scoring pass (a tqdm bar when tqdm is installed, else a line about
+        every tenth of the pass).
 
     Attributes
     ----------
@@ -302,7 +304,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when `X` has string column names.
 
     n_rounds_ : int
@@ -550,6 +552,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         initial = self._initial_negatives(
             X, train_rows, positives, pool, rng, max_negatives
         )
+        del train_rows  # one index per row: not kept through mining
 
         threshold = self.threshold
         if threshold == "auto":
@@ -588,7 +591,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 batch_size=None if self.batch_size == "auto" else self.batch_size,
                 n_jobs=self.n_jobs,
                 xp=scoring_xp,
-                progress=self._progress(rnd) if self.verbose >= 2 else None,
+                progress=scoring_progress(rnd) if self.verbose >= 2 else None,
             )
 
         validate = None
@@ -792,7 +795,8 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             sampler = RandomUnderSampler(random_state=rng.randint(_MAX_SEED))
             # The sampler only needs row identities: a column of positions
             # stands in for X, so the pool is never copied.
-            X_sample = np.arange(train_rows.size).reshape(-1, 1)
+            small = np.int32 if train_rows.size < 2**31 else np.intp
+            X_sample = np.arange(train_rows.size, dtype=small).reshape(-1, 1)
         elif isinstance(X, _dask.DaskPool):
             raise TypeError(
                 "A sampler looks at the pool's features, which would gather a "
@@ -803,7 +807,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             sampler = _seed_random_states(clone(self.sampler), rng.randint(_MAX_SEED))
             X_sample = _namespace.take_rows(X, train_rows)
         is_neg = ~np.isin(train_rows, positives)
-        y_sample = np.where(is_neg, 0, 1)
+        y_sample = (~is_neg).view(np.int8)
         if getattr(sampler, "_sampling_type", None) in (None, "under-sampling"):
             sampler.set_params(sampling_strategy={0: n_initial})
         sampler.fit_resample(X_sample, y_sample)
@@ -821,21 +825,6 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         if negatives.size > n_initial:
             negatives = np.sort(rng.choice(negatives, n_initial, replace=False))
         return negatives
-
-    def _progress(self, rnd):
-        """A printer of scoring progress, about every tenth of a pass."""
-        shown = [0]
-
-        def show(done, total):
-            tenth = 10 * done // total
-            if tenth > shown[0] or done == total:
-                shown[0] = tenth
-                print(
-                    f"[skhnm] round {rnd}: scored {done}/{total} rows "
-                    f"({100 * done / total:.0f}%)"
-                )
-
-        return show
 
     def _print_round(self, record):
         print(
@@ -971,8 +960,8 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         """Get metadata routing of this object.
 
         Fit metadata goes to the estimator's `fit`; prediction metadata to the
-        matching method. See the :ref:`Metadata Routing User Guide
-        <sklearn:metadata_routing>`.
+        matching method. See scikit-learn's `Metadata Routing User Guide
+        <https://scikit-learn.org/stable/metadata_routing.html>`_.
 
         Returns
         -------

@@ -135,7 +135,9 @@ def mine(
     if find_hard is None:
         find_hard = _cut_scores(score)
     in_work = np.isin(pool, initial)
-    entered = np.where(in_work, 0, -1)
+    # Rounds fit in int32: half the memory of one more index per row.
+    entered = np.full(pool.size, -1, dtype=np.int32)
+    entered[in_work] = 0
     history = {key: [] for key in HISTORY_KEYS}
     cache = evict_threshold is not None or max_negatives is not None
     best = None  # (validation score, round, model, working mask)

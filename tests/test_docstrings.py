@@ -7,6 +7,7 @@ import pytest
 import skhnm._classifier
 import skhnm._compiled
 import skhnm._mining
+import skhnm._plot
 import skhnm._scoring
 import skhnm._selection
 
@@ -17,6 +18,7 @@ import skhnm._selection
         skhnm._classifier,
         skhnm._compiled,
         skhnm._mining,
+        skhnm._plot,
         skhnm._scoring,
         skhnm._selection,
     ],

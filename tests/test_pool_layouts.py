@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
-from skhnm import HardNegativeMiningClassifier, _namespace
+from skhnm import HardNegativeMiningClassifier, _namespace, _progress
 
 
 def _same_fit(a, b, *, exact=True):
@@ -134,7 +134,10 @@ def test_array_api_pools_are_checked(imbalanced):
         clf.fit(array_api_strict.asarray(X), y[:-1])
 
 
-def test_verbose_2_reports_progress_over_each_pass(imbalanced, capsys):
+def test_verbose_2_reports_progress_in_plain_lines_without_tqdm(
+    imbalanced, capsys, monkeypatch
+):
+    monkeypatch.setattr(_progress, "_tqdm", lambda: None)
     X, y = imbalanced
     HardNegativeMiningClassifier(
         LinearSVC(),
@@ -149,3 +152,19 @@ def test_verbose_2_reports_progress_over_each_pass(imbalanced, capsys):
     assert "[skhnm] round 1: scored" in out
     # About one line per tenth of a pass, not one per chunk.
     assert out.count("round 0: scored") <= 11
+
+
+def test_verbose_2_shows_a_tqdm_bar_when_installed(imbalanced, capsys):
+    pytest.importorskip("tqdm")
+    X, y = imbalanced
+    HardNegativeMiningClassifier(
+        LinearSVC(),
+        threshold=-1.0,
+        max_rounds=1,
+        batch_size=100,
+        verbose=2,
+        random_state=0,
+    ).fit(X, y)
+    captured = capsys.readouterr()
+    assert "[skhnm] round 0" in captured.err and "rows" in captured.err
+    assert "rows (" not in captured.out  # no plain progress lines

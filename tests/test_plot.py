@@ -1,0 +1,78 @@
+"""MiningDisplay follows scikit-learn's Display API."""
+
+import math
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.svm import LinearSVC
+
+from skhnm import HardNegativeMiningClassifier, MiningDisplay
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+
+@pytest.fixture
+def fitted(imbalanced):
+    X, y = imbalanced
+    return HardNegativeMiningClassifier(
+        LinearSVC(), threshold=-1.0, max_hard_per_round=30, random_state=0
+    ).fit(X, y)
+
+
+def test_from_estimator_draws_the_history(fitted):
+    display = MiningDisplay.from_estimator(fitted)
+    h = fitted.history_
+    assert display.figure_ is display.ax_.figure
+    np.testing.assert_array_equal(display.lines_["n_negatives"].get_xdata(), h["round"])
+    np.testing.assert_array_equal(
+        display.lines_["n_negatives"].get_ydata(), h["n_negatives"]
+    )
+    np.testing.assert_array_equal(display.lines_["n_hard"].get_ydata(), h["n_hard"])
+    assert display.ax_validation_ is None  # no early stopping: no scores
+    assert "validation_score" not in display.lines_
+    assert display.ax_.get_xlabel() == "mining round"
+    assert fitted.termination_condition_ in display.ax_.get_title()
+    assert "LinearSVC" in display.ax_.get_title()
+    plt.close("all")
+
+
+def test_validation_scores_go_on_a_twin_axis(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        LinearSVC(),
+        threshold=-1.0,
+        max_hard_per_round=10,
+        early_stopping=True,
+        random_state=0,
+    ).fit(X, y)
+    fig, ax = plt.subplots()
+    display = MiningDisplay.from_estimator(clf, ax=ax, log_scale=True)
+    assert display.ax_ is ax and display.figure_ is fig
+    assert ax.get_yscale() == "symlog"
+    scores = display.lines_["validation_score"].get_ydata()
+    assert not any(math.isnan(v) for v in scores)
+    np.testing.assert_allclose(scores, clf.history_["validation_score"])
+    assert display.ax_validation_.get_ylabel() == "validation score"
+    plt.close("all")
+
+
+def test_a_display_from_a_history_dict_and_refused_unfitted():
+    history = {
+        "round": [0, 1, 2],
+        "n_negatives": [30, 50, 55],
+        "n_hard": [20, 5, 0],
+        "validation_score": [float("nan")] * 3,
+    }
+    display = MiningDisplay(history=history, best_round=1).plot()
+    assert display.lines_["n_hard"].get_ydata().tolist() == [20, 5, 0]
+    # The kept round is marked when it is not the last.
+    assert any(
+        line.get_xdata()[0] == 1 and line.get_linestyle() == ":"
+        for line in display.ax_.get_lines()
+    )
+    with pytest.raises(NotFittedError):
+        MiningDisplay.from_estimator(HardNegativeMiningClassifier())
+    plt.close("all")
