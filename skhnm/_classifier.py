@@ -176,11 +176,34 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         nearest integer count, at least one). If the pool holds fewer
         negatives, all are used and a warning says so.
 
+    criterion : {"threshold", "rank", "k_best"}, default="threshold"
+        Which negatives outside the working set are hard after each fit:
+
+        - "threshold": those scoring strictly above `threshold`, the rule of
+          the seed papers (a margin or probability cut);
+        - "rank": those scoring strictly above the `rank_quantile` quantile
+          of the training positives' scores under the same model: the
+          negatives that outrank some positives, whatever the score scale;
+        - "k_best": the `k_best` highest-scoring ones, whatever their score
+          (OHEM's rule); mining then stops only at `max_rounds`, on early
+          stopping or when the pool is used up.
+
+        `max_hard_per_round` caps every rule.
+
     threshold : float or "auto", default="auto"
-        A negative outside the working set is hard when its score is strictly
-        above `threshold`. "auto" is 0.5 for probabilities and 0.0 for
-        decision values. With `decision_function` and a margin classifier,
-        -1.0 selects every negative inside the margin, as in DPM.
+        The cut of ``criterion="threshold"``: a negative is hard when its
+        score is strictly above it. "auto" is 0.5 for probabilities and 0.0
+        for decision values. With `decision_function` and a margin
+        classifier, -1.0 selects every negative inside the margin, as in DPM.
+
+    rank_quantile : float, default=0.1
+        The quantile of the positives' scores that ``criterion="rank"``
+        cuts at, in [0, 1]: 0.1 calls hard every negative that outranks the
+        lowest tenth of the positives.
+
+    k_best : int or float, default=1.0
+        Negatives added per round by ``criterion="k_best"``: an int is a
+        count, a float a multiple of the number of positives.
 
     max_rounds : int, default=10
         Mining rounds after the initial fit. 0 gives a plain undersampled
@@ -318,12 +341,16 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         One entry per fit (round 0 is the initial fit), usable as
         ``pandas.DataFrame(history_)``. Keys: "round"; "n_negatives", the
         working-set negatives that fit used; "n_scored", negatives outside
-        the working set scored after it; "n_hard", how many of those were
-        hard; "n_added", how many were added for the next round;
-        "n_evicted", how many working negatives were evicted for the next
-        round; "fit_time" and "score_time" in seconds; "validation_score"
-        (NaN without early stopping). ``n_negatives[r + 1] == n_negatives[r]
-        + n_added[r] - n_evicted[r]``.
+        the working set scored after it; "cut", the score a negative had to
+        beat (`threshold`, the rank rule's quantile of the positives'
+        scores, or the k-th best score); "n_hard", how many were hard;
+        "n_added", how many were added for the next round; "n_random",
+        random negatives added instead by the guard against uninformative
+        models; "n_evicted", how many working negatives were evicted for the
+        next round; "fit_time" and "score_time" in seconds;
+        "validation_score" (NaN without early stopping).
+        ``n_negatives[r + 1] == n_negatives[r] + n_added[r] + n_random[r] -
+        n_evicted[r]``.
 
     negative_indices_ : ndarray of int
         Sorted row indices (into `X`) of the negatives `estimator_` was
@@ -346,8 +373,11 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         margin threshold, a hinge-loss SVM and eviction of easy negatives
         only, this is DPM's convergence condition and `estimator_` is the
         optimum of training on all the data),
-        "max_rounds", "early_stopping", or "pool_exhausted" (every negative
-        is in the working set).
+        "max_rounds", "early_stopping", "pool_exhausted" (every negative
+        is in the working set), or "uninformative_model" (the model's scores
+        never ranked anything: every negative and positive scored alike, and
+        the guard's random negatives, ``ratio`` times the positives per
+        round, did not help before `max_rounds`).
 
     See Also
     --------
@@ -390,9 +420,15 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"]), None],
         "ratio": [Interval(Real, 0, None, closed="neither")],
+        "criterion": [StrOptions({"threshold", "rank", "k_best"})],
         "threshold": [
             Interval(Real, None, None, closed="both"),
             StrOptions({"auto"}),
+        ],
+        "rank_quantile": [Interval(Real, 0, 1, closed="both")],
+        "k_best": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, None, closed="neither"),
         ],
         "max_rounds": [Interval(Integral, 0, None, closed="left")],
         "max_hard_per_round": [
@@ -429,7 +465,10 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         estimator=None,
         *,
         ratio=3.0,
+        criterion="threshold",
         threshold="auto",
+        rank_quantile=0.1,
+        k_best=1.0,
         max_rounds=10,
         max_hard_per_round=None,
         evict_threshold=None,
@@ -450,7 +489,10 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     ):
         self.estimator = estimator
         self.ratio = ratio
+        self.criterion = criterion
         self.threshold = threshold
+        self.rank_quantile = rank_quantile
+        self.k_best = k_best
         self.max_rounds = max_rounds
         self.max_hard_per_round = max_hard_per_round
         self.evict_threshold = evict_threshold
@@ -614,6 +656,11 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             score=score,
             find_hard=find_hard,
             threshold=threshold,
+            criterion=self.criterion,
+            rank_quantile=self.rank_quantile,
+            k_best=_as_count(self.k_best, positives.size),
+            rng=check_random_state(int(rng.randint(_MAX_SEED))),
+            n_guard=max(1, round(self.ratio * positives.size)),
             max_rounds=self.max_rounds,
             max_hard=max_hard,
             evict_threshold=self.evict_threshold,
@@ -625,6 +672,21 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             on_round=self._print_round if self.verbose else None,
         )
 
+        guarded = sum(result.history["n_random"])
+        if guarded or result.termination == "uninformative_model":
+            warnings.warn(
+                "The estimator's scores carried no ranking information (every "
+                "negative and positive scored alike), so no negative could be "
+                f"called hard. {guarded} random negatives were added instead"
+                + (
+                    "; the model never became informative "
+                    "(termination_condition_='uninformative_model')."
+                    if result.termination == "uninformative_model"
+                    else "; see history_['n_random']."
+                ),
+                UserWarning,
+                stacklevel=4,  # the caller of fit()
+            )
         if not result.bound_held:
             warnings.warn(
                 f"max_negatives={self.max_negatives} could not be held: more "

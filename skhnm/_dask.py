@@ -118,7 +118,8 @@ class DaskPool:
         Returns the rows above `threshold`, or when more than `k` are, the
         rows scoring at least the k-th highest score (ties included, so the
         local hardest-first cut picks exactly what a NumPy pass would);
-        their scores; and the number of hard rows.
+        their scores; the number of hard rows; and the lowest and highest
+        score among `rows`.
         """
         import dask
         import dask.array as da
@@ -129,17 +130,21 @@ class DaskPool:
         # One byte per row crosses to the cluster: which rows are outside the
         # working set. Scores stay there; only the hard rows come back.
         mask = da.from_array(wanted, chunks=(self.X.chunks[0],))
-        scores = da.where(mask, self.scores(model, response_method, pos_label), -np.inf)
-        scores = scores.persist()
+        raw = self.scores(model, response_method, pos_label)
+        scores = da.where(mask, raw, -np.inf).persist()
         above = scores > threshold
-        n_hard = int(above.sum().compute())
+        n_hard, low, high = dask.compute(
+            above.sum(), da.where(mask, scores, np.inf).min(), scores.max()
+        )
+        n_hard = int(n_hard)
+        spread = (float(_namespace.to_numpy(low)), float(_namespace.to_numpy(high)))
         if k is not None and n_hard > k:
             kth = float(_namespace.to_numpy(da.topk(scores, k).min().compute()))
             above = scores >= kth
         index, values = dask.compute(da.flatnonzero(above), scores[above])
         index = _namespace.to_numpy(index).astype(np.intp)
         values = _namespace.to_numpy(values).astype(np.float64)
-        return index, values, n_hard
+        return index, values, n_hard, spread
 
 
 def predict_lazily(estimator, method, X, classes):

@@ -29,17 +29,23 @@ import numpy as np
 
 from ._selection import above_threshold, hardest
 
+# Scores within this relative distance of each other count as tied.
+_TIE = 1e-9
+
 HISTORY_KEYS = (
     "round",
     "n_negatives",
     "n_scored",
+    "cut",
     "n_hard",
     "n_added",
+    "n_random",
     "n_evicted",
     "fit_time",
     "score_time",
     "validation_score",
 )
+CRITERIA = ("threshold", "rank", "k_best")
 
 
 @dataclass
@@ -78,6 +84,11 @@ def mine(
     score,
     threshold,
     find_hard=None,
+    criterion="threshold",
+    rank_quantile=0.1,
+    k_best=None,
+    rng=None,
+    n_guard=0,
     max_rounds,
     max_hard=None,
     evict_threshold=None,
@@ -104,13 +115,31 @@ def mine(
         Hardness scores of `rows` (higher is more positive-looking).
     find_hard : callable or None
         ``find_hard(model, rows, threshold, k, round) -> (hard_rows,
-        hard_scores, n_hard)``: the rows of `rows` scoring strictly above
-        `threshold` (all of them, or when `k` is an int at least the `k`
-        hardest, ties included) and how many there are in all. None scores
-        `rows` with `score` and cuts here; a backend that keeps the pool
-        elsewhere (Dask) selects there and returns only the hard rows.
+        hard_scores, n_hard, (low, high))``: the rows of `rows` scoring
+        strictly above `threshold` (all of them, or when `k` is an int at
+        least the `k` hardest, ties included), how many there are in all,
+        and the lowest and highest score of `rows`. None scores `rows` with
+        `score` and cuts here; a backend that keeps the pool elsewhere
+        (Dask) selects there and returns only the hard rows.
     threshold : float
-        A negative is hard when its score is strictly above it.
+        With ``criterion="threshold"``, a negative is hard when its score is
+        strictly above it.
+    criterion : {"threshold", "rank", "k_best"}
+        The hardness rule: above `threshold`; above the `rank_quantile`
+        quantile of the positives' scores under the current model; or the
+        `k_best` highest-scoring negatives, whatever their score.
+    rank_quantile : float
+        The quantile of the rank rule.
+    k_best : int or None
+        Negatives added per round by the k_best rule.
+    rng : numpy.random.RandomState or None
+        Draws the random negatives of the guard.
+    n_guard : int
+        When a model's scores carry no ranking information (the outside
+        negatives and the positives all score alike), no negative can be
+        called hard: instead of stopping, this many random negatives join
+        the working set (the guard). Its rounds say so in "n_random"; a run
+        that cannot grow any more ends as "uninformative_model".
     max_rounds : int
         Mining rounds after the initial fit.
     max_hard : int or None
@@ -169,19 +198,55 @@ def mine(
         work = np.flatnonzero(in_work)
         t0 = time.perf_counter()
         try:
-            hard_rows, hard_scores, n_hard = find_hard(
-                model, outside, threshold, max_hard, rnd
+            cut, k, pos_scores = threshold, max_hard, None
+            if criterion == "rank":
+                pos_scores = score(model, positives, rnd)
+                # An order statistic (a positive's own score), so the rule
+                # gives the same negatives on any monotone score scale.
+                cut = float(np.quantile(pos_scores, rank_quantile, method="lower"))
+            elif criterion == "k_best":
+                cut, k = (
+                    -math.inf,
+                    k_best if max_hard is None else min(k_best, max_hard),
+                )
+            hard_rows, hard_scores, n_hard, (low, high) = find_hard(
+                model, outside, cut, k, rnd
             )
+            if criterion == "k_best":
+                n_hard = min(n_hard, k)  # the k best are the hard ones
+            informative = True
+            if outside.size and high - low <= _TIE * (1.0 + abs(high)):
+                # Every outside negative ties: informative only if the
+                # positives score above them.
+                if pos_scores is None:
+                    pos_scores = score(model, positives, rnd)
+                informative = float(np.max(pos_scores)) - high > _TIE * (
+                    1.0 + abs(high)
+                )
             work_scores = score(model, pool[work], rnd) if cache else None
         except Exception as exc:
             _note_round(exc, "scoring the pool", rnd)
             raise
         score_time = time.perf_counter() - t0
         n_negatives = work.size
-        n_added = n_evicted = 0
+        n_added = n_evicted = n_random = 0
 
         if outside.size == 0:
             termination = "pool_exhausted"
+        elif not informative:
+            # The guard: a model that cannot rank has not converged; give it
+            # more random negatives to learn from.
+            termination = None
+            if rnd == max_rounds or n_guard < 1 or rng is None:
+                termination = "uninformative_model"
+            else:
+                grown = np.sort(
+                    rng.choice(outside, min(n_guard, outside.size), replace=False)
+                )
+                added = np.searchsorted(pool, grown)
+                in_work[added] = True
+                entered[added] = rnd + 1
+                n_random = grown.size
         elif n_hard == 0:
             termination = "no_hard_negatives"
         elif validate is not None and n_stalled >= n_iter_no_change:
@@ -193,7 +258,12 @@ def mine(
             n_added = n_hard if max_hard is None else min(n_hard, max_hard)
             if cache:
                 keep = _never_evict(
-                    model, train_rows, pool[work], work_scores, threshold, protected
+                    model,
+                    train_rows,
+                    pool[work],
+                    work_scores,
+                    math.inf if criterion == "k_best" else cut,
+                    protected,
                 )
                 n_added, evict, held = plan_cache(
                     work_scores, keep, n_added, evict_threshold, max_negatives
@@ -214,8 +284,10 @@ def mine(
                     rnd,
                     n_negatives,
                     int(outside.size),
+                    cut if criterion != "k_best" else _kth(hard_scores, k),
                     n_hard,
                     n_added,
+                    n_random,
                     n_evicted,
                     fit_time,
                     score_time,
@@ -253,11 +325,22 @@ def _cut_scores(score):
     """A `find_hard` that scores the rows here and keeps those above the cut."""
 
     def find_hard(model, rows, threshold, k, rnd):
-        scores = score(model, rows, rnd) if rows.size else np.empty(0)
+        if rows.size == 0:
+            return rows, np.empty(0), 0, (0.0, 0.0)
+        scores = score(model, rows, rnd)
         hard_rows, hard_scores = above_threshold(rows, scores, threshold)
-        return hard_rows, hard_scores, int(hard_rows.size)
+        spread = (float(scores.min()), float(scores.max()))
+        return hard_rows, hard_scores, int(hard_rows.size), spread
 
     return find_hard
+
+
+def _kth(scores, k):
+    """The k-th highest score (the cut a k_best round made), NaN if none."""
+    if scores.size == 0 or not k:
+        return math.nan
+    k = min(k, scores.size)
+    return float(np.partition(scores, scores.size - k)[scores.size - k])
 
 
 def _never_evict(model, train_rows, rows, scores, threshold, protected):

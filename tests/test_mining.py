@@ -88,7 +88,8 @@ def test_cap_takes_hardest_first_each_round():
 def test_pool_exhausted():
     result = run(
         initial=POOL[:50],
-        score=lambda m, rows, r: np.full(rows.size, 1.0),
+        # Every negative ties, the positives score above them: informative.
+        score=lambda m, rows, r: np.where(rows < 10, 2.0, 1.0),
         threshold=0.0,
         max_rounds=10,
     )
@@ -128,3 +129,104 @@ def test_validation_is_nan_without_early_stopping():
     assert all(math.isnan(v) for v in result.history["validation_score"])
     assert result.termination == "no_hard_negatives"
     assert result.n_rounds == 0
+
+
+# ------------------------------------------------ hardness rules and guard
+
+
+def positive_scores_at(level):
+    """Negatives score HARDNESS (0..99); every positive scores `level`."""
+
+    def score(model, rows, rnd):
+        return np.where(rows < 10, level, HARDNESS[np.maximum(rows - 10, 0)])
+
+    return score
+
+
+def test_rank_rule_cuts_at_a_quantile_of_the_positives_scores():
+    # Positives score 90..99 (row i scores 90 + i): the lower 0.5 quantile
+    # is the fifth lowest, 94.
+    def score(model, rows, rnd):
+        return np.where(rows < 10, 90.0 + rows, HARDNESS[np.maximum(rows - 10, 0)])
+
+    result = run(
+        initial=POOL[HARDNESS < 10],
+        score=score,
+        threshold=0.0,
+        criterion="rank",
+        rank_quantile=0.5,
+        max_rounds=1,
+    )
+    assert result.history["cut"][0] == 94.0
+    # Hard: negatives scoring 95..99, exactly the ones above the cut.
+    assert result.history["n_hard"][0] == 5
+    added = POOL[result.entered_round == 1]
+    np.testing.assert_array_equal(np.sort(HARDNESS[added - 10]), [95, 96, 97, 98, 99])
+
+
+def test_k_best_adds_the_k_highest_whatever_their_score():
+    result = run(
+        initial=POOL[HARDNESS < 10],
+        score=positive_scores_at(1000.0),
+        threshold=1e9,  # ignored by k_best
+        criterion="k_best",
+        k_best=7,
+        max_rounds=2,
+    )
+    assert result.history["n_added"] == [7, 7, 0]
+    assert result.history["n_hard"] == [7, 7, 7]
+    assert result.termination == "max_rounds"
+    first = POOL[result.entered_round == 1]
+    np.testing.assert_array_equal(np.sort(HARDNESS[first - 10]), np.arange(93, 100))
+    assert result.history["cut"][:2] == [93.0, 86.0]
+
+
+def test_guard_grows_an_uninformative_model_with_random_negatives():
+    rng = np.random.RandomState(0)
+    constant_until = {0: True, 1: True}
+
+    def score(model, rows, rnd):
+        if constant_until.get(model):
+            return np.zeros(rows.size)  # every row ties, positives too
+        return positive_scores_at(1000.0)(model, rows, rnd)
+
+    result = run(
+        initial=POOL[:5],
+        score=score,
+        threshold=98.5,
+        max_rounds=5,
+        rng=rng,
+        n_guard=15,
+    )
+    assert result.history["n_random"][:2] == [15, 15]
+    assert result.history["n_hard"][:2] == [0, 0]
+    assert result.history["n_negatives"][:3] == [5, 20, 35]
+    # Once informative, the threshold rule takes over (scores 99 > 98.5).
+    assert result.history["n_random"][2] == 0
+    assert result.termination == "no_hard_negatives"
+
+
+def test_guard_that_cannot_help_ends_as_uninformative_model():
+    result = run(
+        initial=POOL[:5],
+        score=lambda m, rows, r: np.zeros(rows.size),
+        threshold=0.5,
+        max_rounds=2,
+        rng=np.random.RandomState(0),
+        n_guard=10,
+    )
+    assert result.termination == "uninformative_model"
+    assert result.history["n_random"] == [10, 10, 0]
+
+
+def test_ties_among_negatives_are_informative_when_positives_stand_out():
+    result = run(
+        initial=POOL[:5],
+        score=lambda m, rows, r: np.where(rows < 10, 1.0, 0.0),
+        threshold=0.5,
+        max_rounds=3,
+        rng=np.random.RandomState(0),
+        n_guard=10,
+    )
+    assert result.termination == "no_hard_negatives"
+    assert result.history["n_random"] == [0]

@@ -104,6 +104,7 @@ def _check_fitted(clf, X, y, pos_label):
         "max_rounds",
         "early_stopping",
         "pool_exhausted",
+        "uninformative_model",
     )
     pred = clf.predict(X)
     assert pred.shape == (n,)
@@ -192,19 +193,26 @@ def test_duplicated_rows_and_constant_features():
     assert chosen.all() or not chosen.any()
 
 
-def test_all_features_constant_scores_tie_and_nothing_is_hard():
+def test_all_features_constant_the_guard_grows_then_gives_up():
     X, y = _data()
     X[:] = 1.0
-    clf = HardNegativeMiningClassifier(random_state=0).fit(X, y)
-    assert clf.termination_condition_ == "no_hard_negatives"
-    assert clf.history_["n_hard"] == [0]
+    with pytest.warns(UserWarning, match="no ranking information"):
+        clf = HardNegativeMiningClassifier(max_rounds=2, random_state=0).fit(X, y)
+    # Every score ties: nothing is called hard, the guard adds 15 random
+    # negatives a round, and the model never learns to rank.
+    assert clf.history_["n_hard"] == [0, 0, 0]
+    assert clf.history_["n_random"] == [15, 15, 0]
+    assert clf.termination_condition_ == "uninformative_model"
 
 
 def test_an_estimator_that_predicts_one_class():
     X, y = _data()
-    clf = HardNegativeMiningClassifier(DummyClassifier(), random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="no ranking information"):
+        clf = HardNegativeMiningClassifier(DummyClassifier(), random_state=0)
+        clf.fit(X, y)
     assert clf.response_method_ == "predict_proba"
-    assert clf.termination_condition_ == "no_hard_negatives"
+    assert clf.termination_condition_ == "pool_exhausted"
+    assert sum(clf.history_["n_random"]) == 60 - 15
     np.testing.assert_array_equal(clf.predict(X), np.zeros(y.size, int))
 
 
