@@ -130,6 +130,9 @@ class DaskPool:
         # One byte per row crosses to the cluster: which rows are outside the
         # working set. Scores stay there; only the hard rows come back.
         mask = da.from_array(wanted, chunks=(self.X.chunks[0],))
+        xp = _namespace.namespace_of(getattr(self.X, "_meta", None))
+        if xp is not None:  # blocks on GPUs (CuPy): the mask goes there too
+            mask = mask.map_blocks(xp.asarray, dtype=bool)
         raw = self.scores(model, response_method, pos_label)
         scores = da.where(mask, raw, -np.inf).persist()
         above = scores > threshold

@@ -9,8 +9,11 @@ some rows and score rows with a model.
         fit a model on the working set
         score every negative outside the working set with that model
         hard = those scoring above the threshold
+               (or above a quantile of the positives' scores: "rank";
+                or the k best, whatever their score: "k_best")
         stop if nothing is outside, nothing is hard, validation stalled,
              or the round limit is reached
+        (guard) if every score ties, add random negatives instead and go on
         (cache) evict working negatives scoring below evict_threshold
         add the hard ones (the hardest first, when capped) to the working set
         (cache) if over max_negatives, evict the easiest working negatives

@@ -73,3 +73,19 @@ def recording():
 def with_ids(X):
     """Prepend a column of row ids (for RecordingClassifier)."""
     return np.column_stack([np.arange(X.shape[0]), X])
+
+
+def _assert_same_fit(a, b):
+    """Two fitted classifiers mined the same working set in the same rounds."""
+    np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
+    np.testing.assert_array_equal(a.mined_round_, b.mined_round_)
+    for key in ("n_negatives", "n_scored", "n_hard", "n_added", "n_random"):
+        assert a.history_[key] == b.history_[key], key
+    assert a.history_["n_evicted"] == b.history_["n_evicted"]
+    assert a.termination_condition_ == b.termination_condition_
+
+
+@pytest.fixture
+def same_fit():
+    """The assertion that two fits are the same run (layouts, engines, devices)."""
+    return _assert_same_fit

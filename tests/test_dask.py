@@ -29,14 +29,6 @@ def client():
         yield client
 
 
-def _same_fit(a, b):
-    np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
-    np.testing.assert_array_equal(a.mined_round_, b.mined_round_)
-    for key in ("n_negatives", "n_scored", "n_hard", "n_added", "n_evicted"):
-        assert a.history_[key] == b.history_[key], key
-    assert a.termination_condition_ == b.termination_condition_
-
-
 CASES = {
     "linear": (LinearSVC(), dict(threshold=-1.0)),
     "kernel_capped": (SVC(), dict(threshold=-1.0, max_hard_per_round=15)),
@@ -50,7 +42,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_dask_pool_on_a_cluster_fits_like_numpy(client, imbalanced, case):
+def test_a_dask_pool_on_a_cluster_fits_like_numpy(client, imbalanced, case, same_fit):
     X, y = imbalanced
     estimator, params = CASES[case]
     ref = HardNegativeMiningClassifier(estimator, random_state=0, **params)
@@ -59,7 +51,7 @@ def test_a_dask_pool_on_a_cluster_fits_like_numpy(client, imbalanced, case):
     Xd = da.from_array(X, chunks=(300, 5))
     clf = HardNegativeMiningClassifier(estimator, random_state=0, **params)
     clf.fit(Xd, da.from_array(y, chunks=300))
-    _same_fit(clf, ref)
+    same_fit(clf, ref)
 
     # Predictions on a Dask array are lazy Dask arrays, computed per block.
     for method in ("predict", "decision_function", "predict_proba"):
@@ -69,14 +61,14 @@ def test_a_dask_pool_on_a_cluster_fits_like_numpy(client, imbalanced, case):
             np.testing.assert_allclose(lazy.compute(), getattr(ref, method)(X))
 
 
-def test_without_a_client_the_local_scheduler_mines(imbalanced):
+def test_without_a_client_the_local_scheduler_mines(imbalanced, same_fit):
     X, y = imbalanced
     params = dict(threshold=-1.0, max_hard_per_round=50, random_state=0)
     ref = HardNegativeMiningClassifier(LinearSVC(), **params).fit(X, y)
     with dask.config.set(scheduler="threads"):
         clf = HardNegativeMiningClassifier(LinearSVC(), **params)
         clf.fit(da.from_array(X, chunks=500), y)
-    _same_fit(clf, ref)
+    same_fit(clf, ref)
 
 
 def test_only_rows_joining_the_working_set_are_fetched(imbalanced, monkeypatch):

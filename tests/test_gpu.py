@@ -27,12 +27,6 @@ def cp():
     return pytest.importorskip("cupy")
 
 
-def _same_fit(a, b):
-    np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
-    for key in ("n_negatives", "n_scored", "n_hard", "n_added"):
-        assert a.history_[key] == b.history_[key], key
-
-
 def _no_device_arrays(clf):
     values = [*vars(clf).values(), *vars(clf.estimator_).values()]
     return not [v for v in values if type(v).__module__.startswith("cupy")]
@@ -54,35 +48,39 @@ def test_compiled_scores_on_the_gpu_agree(imbalanced, cp, est):
 
 
 @pytest.mark.parametrize("est", [LinearSVC(), SVC()], ids=["linear", "rbf"])
-def test_a_cupy_pool_fits_like_numpy_and_the_model_needs_no_gpu(imbalanced, cp, est):
+def test_a_cupy_pool_fits_like_numpy_and_the_model_needs_no_gpu(
+    imbalanced, cp, est, same_fit
+):
     X, y = imbalanced
     params = dict(threshold=-1.0, max_rounds=3, random_state=0)
     ref = HardNegativeMiningClassifier(est, **params).fit(X, y)
     clf = HardNegativeMiningClassifier(est, **params).fit(cp.asarray(X), y)
-    _same_fit(clf, ref)
+    same_fit(clf, ref)
     assert _no_device_arrays(clf)
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict(X), ref.predict(X))
 
 
 @pytest.mark.parametrize("device", ["cuda", "auto"])
-def test_a_host_pool_streams_to_the_gpu(imbalanced, cp, device):
+def test_a_host_pool_streams_to_the_gpu(imbalanced, cp, device, same_fit):
     X, y = imbalanced
     params = dict(threshold=-1.0, max_rounds=3, random_state=0, batch_size=300)
     ref = HardNegativeMiningClassifier(SVC(), **params).fit(X, y)
     clf = HardNegativeMiningClassifier(SVC(), device=device, **params).fit(X, y)
-    _same_fit(clf, ref)
+    same_fit(clf, ref)
     assert _no_device_arrays(clf)
 
 
-def test_cuda_without_a_compiled_scorer_warns_and_scores_on_the_cpu(imbalanced, cp):
+def test_cuda_without_a_compiled_scorer_warns_and_scores_on_the_cpu(
+    imbalanced, cp, same_fit
+):
     X, y = imbalanced
     tree = DecisionTreeClassifier(max_depth=3, random_state=0)
     params = dict(threshold=0.2, max_rounds=2, random_state=0)
     ref = HardNegativeMiningClassifier(tree, **params).fit(X, y)
     with pytest.warns(UserWarning, match="no compiled scorer"):
         clf = HardNegativeMiningClassifier(tree, device="cuda", **params).fit(X, y)
-    _same_fit(clf, ref)
+    same_fit(clf, ref)
 
 
 def test_float32_device_pool(cp):
@@ -95,4 +93,17 @@ def test_float32_device_pool(cp):
             LinearSVC(), threshold=-1.0, random_state=0
         ).fit(cp.asarray(X), y)
     assert clf.history_["n_scored"][0] > 0
+    assert _no_device_arrays(clf)
+
+
+def test_a_cupy_backed_dask_pool_scores_on_the_gpus(imbalanced, cp, same_fit):
+    dask = pytest.importorskip("dask")
+    da = pytest.importorskip("dask.array")
+    X, y = imbalanced
+    params = dict(threshold=-1.0, max_hard_per_round=40, random_state=0)
+    ref = HardNegativeMiningClassifier(LinearSVC(), **params).fit(X, y)
+    pool = da.from_array(cp.asarray(X), chunks=(500, -1))
+    with dask.config.set(scheduler="sync"):
+        clf = HardNegativeMiningClassifier(LinearSVC(), **params).fit(pool, y)
+    same_fit(clf, ref)
     assert _no_device_arrays(clf)

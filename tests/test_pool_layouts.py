@@ -13,14 +13,6 @@ from sklearn.tree import DecisionTreeClassifier
 from skhnm import HardNegativeMiningClassifier, _namespace, _progress
 
 
-def _same_fit(a, b, *, exact=True):
-    np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
-    np.testing.assert_array_equal(a.mined_round_, b.mined_round_)
-    for key in ("n_negatives", "n_scored", "n_hard", "n_added", "n_evicted"):
-        assert a.history_[key] == b.history_[key], key
-    assert a.termination_condition_ == b.termination_condition_
-
-
 def _mlp():
     return make_pipeline(
         StandardScaler(), MLPClassifier((8,), max_iter=300, random_state=0)
@@ -38,7 +30,9 @@ def _mlp():
     ],
     ids=["linear", "kernel", "mlp_pipeline", "tree_fallback"],
 )
-def test_batch_size_and_n_jobs_never_change_the_fit(imbalanced, estimator, threshold):
+def test_batch_size_and_n_jobs_never_change_the_fit(
+    imbalanced, estimator, threshold, same_fit
+):
     X, y = imbalanced
     params = dict(threshold=threshold, max_rounds=4, random_state=0)
     ref = HardNegativeMiningClassifier(estimator, **params).fit(X, y)
@@ -47,11 +41,11 @@ def test_batch_size_and_n_jobs_never_change_the_fit(imbalanced, estimator, thres
         clf = HardNegativeMiningClassifier(
             estimator, batch_size=batch_size, n_jobs=n_jobs, **params
         ).fit(X, y)
-        _same_fit(clf, ref)
+        same_fit(clf, ref)
         np.testing.assert_array_equal(clf.predict(X), ref.predict(X))
 
 
-def test_memmap_csr_and_frame_pools_give_the_dense_fit(imbalanced, tmp_path):
+def test_memmap_csr_and_frame_pools_give_the_dense_fit(imbalanced, tmp_path, same_fit):
     X, y = imbalanced
     pd = pytest.importorskip("pandas")
     params = dict(threshold=-1.0, max_rounds=4, random_state=0)
@@ -64,7 +58,7 @@ def test_memmap_csr_and_frame_pools_give_the_dense_fit(imbalanced, tmp_path):
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     for pool in (readonly, sp.csr_matrix(X), sp.csc_matrix(X), frame):
         clf = HardNegativeMiningClassifier(LinearSVC(), **params).fit(pool, y)
-        _same_fit(clf, ref)
+        same_fit(clf, ref)
         np.testing.assert_allclose(
             clf.estimator_.coef_, ref.estimator_.coef_, rtol=1e-6, atol=1e-8
         )
@@ -72,7 +66,7 @@ def test_memmap_csr_and_frame_pools_give_the_dense_fit(imbalanced, tmp_path):
 
 @pytest.mark.parametrize("estimator", [LinearSVC(), SVC()], ids=["linear", "kernel"])
 def test_an_array_api_pool_fits_like_numpy_and_only_working_rows_leave_it(
-    imbalanced, monkeypatch, estimator
+    imbalanced, monkeypatch, estimator, same_fit
 ):
     """The GPU code path (a pool in a non-NumPy namespace), run on the CPU."""
     X, y = imbalanced
@@ -91,7 +85,7 @@ def test_an_array_api_pool_fits_like_numpy_and_only_working_rows_leave_it(
     clf = HardNegativeMiningClassifier(estimator, **params).fit(
         pool, array_api_strict.asarray(y)
     )
-    _same_fit(clf, ref)
+    same_fit(clf, ref)
     np.testing.assert_array_equal(clf.predict(X), ref.predict(X))
     np.testing.assert_array_equal(clf.predict(pool), ref.predict(X))
 
@@ -115,12 +109,12 @@ def test_device_cuda_without_a_gpu_is_a_clear_error(imbalanced):
     assert not hasattr(clf, "estimator_")
 
 
-def test_device_auto_falls_back_to_the_cpu(imbalanced):
+def test_device_auto_falls_back_to_the_cpu(imbalanced, same_fit):
     X, y = imbalanced
     params = dict(threshold=-1.0, max_rounds=3, random_state=0)
     ref = HardNegativeMiningClassifier(LinearSVC(), **params).fit(X, y)
     clf = HardNegativeMiningClassifier(LinearSVC(), device="auto", **params).fit(X, y)
-    _same_fit(clf, ref)
+    same_fit(clf, ref)
 
 
 def test_array_api_pools_are_checked(imbalanced):
@@ -134,37 +128,33 @@ def test_array_api_pools_are_checked(imbalanced):
         clf.fit(array_api_strict.asarray(X), y[:-1])
 
 
-def test_verbose_2_reports_progress_in_plain_lines_without_tqdm(
-    imbalanced, capsys, monkeypatch
+def _fit_with_progress(X, y):
+    return HardNegativeMiningClassifier(
+        LinearSVC(),
+        threshold=-1.0,
+        max_rounds=1,
+        batch_size=100,
+        verbose=2,
+        random_state=0,
+    ).fit(X, y)
+
+
+@pytest.mark.parametrize("tqdm_installed", [False, True])
+def test_verbose_2_reports_progress_over_each_pass(
+    imbalanced, capsys, monkeypatch, tqdm_installed
 ):
-    monkeypatch.setattr(_progress, "_tqdm", lambda: None)
-    X, y = imbalanced
-    HardNegativeMiningClassifier(
-        LinearSVC(),
-        threshold=-1.0,
-        max_rounds=1,
-        batch_size=100,
-        verbose=2,
-        random_state=0,
-    ).fit(X, y)
-    out = capsys.readouterr().out
-    assert "[skhnm] round 0: scored" in out and "(100%)" in out
-    assert "[skhnm] round 1: scored" in out
-    # About one line per tenth of a pass, not one per chunk.
-    assert out.count("round 0: scored") <= 11
-
-
-def test_verbose_2_shows_a_tqdm_bar_when_installed(imbalanced, capsys):
-    pytest.importorskip("tqdm")
-    X, y = imbalanced
-    HardNegativeMiningClassifier(
-        LinearSVC(),
-        threshold=-1.0,
-        max_rounds=1,
-        batch_size=100,
-        verbose=2,
-        random_state=0,
-    ).fit(X, y)
+    if tqdm_installed:
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setattr(_progress, "_tqdm", lambda: None)
+    _fit_with_progress(*imbalanced)
     captured = capsys.readouterr()
-    assert "[skhnm] round 0" in captured.err and "rows" in captured.err
-    assert "rows (" not in captured.out  # no plain progress lines
+    if tqdm_installed:  # a bar on stderr, no plain progress lines
+        assert "[skhnm] round 0" in captured.err and "rows" in captured.err
+        assert "rows (" not in captured.out
+    else:
+        out = captured.out
+        assert "[skhnm] round 0: scored" in out and "(100%)" in out
+        assert "[skhnm] round 1: scored" in out
+        # About one line per tenth of a pass, not one per chunk.
+        assert out.count("round 0: scored") <= 11
