@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import linear_model
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import (
     LogisticRegression,
     LogisticRegressionCV,
-    PassiveAggressiveClassifier,
     Perceptron,
     RidgeClassifier,
     RidgeClassifierCV,
@@ -43,8 +43,13 @@ _LINEAR = (
     RidgeClassifier,
     RidgeClassifierCV,
     Perceptron,
-    PassiveAggressiveClassifier,
     LinearDiscriminantAnalysis,
+    # Deprecated in scikit-learn 1.8, gone in 1.10.
+    *[
+        getattr(linear_model, n)
+        for n in ("PassiveAggressiveClassifier",)
+        if hasattr(linear_model, n)
+    ],
 )
 _LOGISTIC_PROBA = (LogisticRegression, LogisticRegressionCV, LinearDiscriminantAnalysis)
 _KERNELS = ("linear", "rbf", "poly", "sigmoid")

@@ -12,8 +12,10 @@ from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import (
     LogisticRegression,
+    LogisticRegressionCV,
     Perceptron,
     RidgeClassifier,
+    RidgeClassifierCV,
     SGDClassifier,
 )
 from sklearn.neural_network import MLPClassifier
@@ -40,6 +42,8 @@ FAMILIES = {
     "sgd_huber": SGDClassifier(loss="modified_huber", random_state=0),
     "ridge": RidgeClassifier(),
     "perceptron": Perceptron(random_state=0),
+    "logistic_cv": LogisticRegressionCV(cv=3),
+    "ridge_cv": RidgeClassifierCV(),
     "lda": LinearDiscriminantAnalysis(),
     "svc_rbf": SVC(),
     "svc_linear": SVC(kernel="linear"),
@@ -108,6 +112,19 @@ def test_compiled_agrees_with_the_estimator(fitted, data, name, xp_name, xp, pos
         got = scorer(xp.asarray(X), xp)
         assert got.dtype == xp.float64
         np.testing.assert_allclose(to_numpy(got), expected, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_the_deprecated_passive_aggressive_classifier_still_compiles(data):
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    if not hasattr(linear_model, "PassiveAggressiveClassifier"):
+        pytest.skip("removed from this scikit-learn")
+    X, y = data
+    model = linear_model.PassiveAggressiveClassifier(random_state=0).fit(X, y)
+    scorer = compile_scorer(model, "decision_function", 1)
+    np.testing.assert_allclose(
+        scorer(X, np), model.decision_function(X), rtol=1e-6, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize(
