@@ -89,3 +89,23 @@ def _assert_same_fit(a, b):
 def same_fit():
     """The assertion that two fits are the same run (layouts, engines, devices)."""
     return _assert_same_fit
+
+
+@pytest.fixture
+def crossings(monkeypatch):
+    """Shapes of the arrays that leave an array namespace, in order.
+
+    Every crossing goes through ``skhnm._namespace.to_numpy``; this fixture
+    watches it.
+    """
+    from skhnm import _namespace
+
+    seen = []
+    real = _namespace.to_numpy
+
+    def spy(a):
+        seen.append(tuple(a.shape))
+        return real(a)
+
+    monkeypatch.setattr(_namespace, "to_numpy", spy)
+    return seen
