@@ -14,11 +14,16 @@ import numpy as np
 
 from . import _namespace
 from ._compiled import compile_scorer
-from ._scoring import positive_scores
+from ._scoring import positive_scores, score_rows
 
 
 def is_dask_array(X):
     return type(X).__module__.startswith("dask.array") and hasattr(X, "dask")
+
+
+def _whole_rows(X):
+    """`X` with each block holding whole rows (column chunks merged)."""
+    return X if X.numblocks[1] == 1 else X.rechunk({1: -1})
 
 
 def _score_block(block, scorer, model, response_method, pos_label):
@@ -54,7 +59,7 @@ class DaskPool:
             raise ValueError(
                 f"X must have a real numeric dtype to be scored; got {X.dtype}."
             )
-        self.X = X if X.numblocks[1] == 1 else X.rechunk({1: -1})
+        self.X = _whole_rows(X)
         self.shape = self.X.shape
         self.dtype = self.X.dtype
         self.ndim = 2
@@ -105,11 +110,16 @@ class DaskPool:
         )
 
     def score_rows(self, model, rows, response_method, pos_label):
-        """Scores of a few rows (the working set's), computed locally."""
+        """Scores of a few rows (the working set's), by the local engine."""
         if rows.size == 0:
             return np.empty(0)
-        return positive_scores(
-            model, self.take(rows, keep=False), response_method, pos_label
+        local = self.take(rows, keep=False)
+        return score_rows(
+            model,
+            local,
+            np.arange(local.shape[0]),
+            response_method=response_method,
+            pos_label=pos_label,
         )
 
     def find_hard(self, model, rows, threshold, k, response_method, pos_label):
@@ -154,7 +164,7 @@ def predict_lazily(estimator, method, X, classes):
     """`estimator.method` over a Dask array, block by block (lazy)."""
     import dask
 
-    X = X if X.numblocks[1] == 1 else X.rechunk({1: -1})
+    X = _whole_rows(X)
     fitted = dask.delayed(estimator, pure=True)
 
     def call(block, est):

@@ -33,13 +33,18 @@ def to_numpy(a):
         return np.asarray(a)
 
 
+def take(xp, X, rows):
+    """`X[rows]` for an array `X` of namespace `xp`, staying in that namespace."""
+    index = xp.asarray(np.asarray(rows, dtype=np.int64), device=X.device)
+    return xp.take(X, index, axis=0)
+
+
 def take_rows(X, rows):
     """`X[rows]` on the host: rows of a namespace array are copied out of it."""
     xp = namespace_of(X)
     if xp is None:
         return _safe_indexing(X, rows)
-    index = xp.asarray(np.asarray(rows, dtype=np.int64), device=X.device)
-    return to_numpy(xp.take(X, index, axis=0))
+    return to_numpy(take(xp, X, rows))
 
 
 def cuda_namespace():

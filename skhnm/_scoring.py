@@ -154,8 +154,7 @@ class _Pool:
         X = self.X
         if gather is not None:
             if self.home is not None:
-                index = self.home.asarray(gather.astype(np.int64), device=X.device)
-                return self.home.take(X, index, axis=0)
+                return _namespace.take(self.home, X, gather)
             return X.iloc[gather] if hasattr(X, "iloc") else X[gather]
         if self.home is not None:
             return X[lo:hi, ...]
