@@ -11,7 +11,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from imblearn.under_sampling import RandomUnderSampler
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -45,9 +44,10 @@ from sklearn.utils.validation import (
 
 from . import _dask, _namespace
 from ._compiled import compile_scorer
-from ._mining import mine
+from ._mining import Learner, Settings, draw_outside, mine
+from ._pool import Scoring, code_dtype, make_pool, round_dtype
 from ._progress import scoring_progress
-from ._scoring import resolve_response_method, score_rows
+from ._scoring import resolve_response_method
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -65,6 +65,43 @@ def _estimator_has(attr):
 
 def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "iloc")
+
+
+def _flatnonzero(mask):
+    """Rows where `mask` holds; a Dask mask is reduced on its cluster."""
+    if _dask.is_dask_array(mask):
+        import dask.array as da
+
+        return np.asarray(da.flatnonzero(mask).compute(), dtype=np.intp)
+    return np.flatnonzero(mask)
+
+
+def _take(y, rows):
+    return y[rows].compute() if _dask.is_dask_array(y) else y[rows]
+
+
+def _binary_classes(y):
+    """The classes of `y` and its target type, with the fewest passes over y.
+
+    Integer and boolean labels take a fast path (two passes for min and max,
+    two counts) instead of sorting every label three times; other labels go
+    through scikit-learn's checks. A Dask `y` is reduced on its cluster.
+    """
+    if _dask.is_dask_array(y):
+        import dask.array as da
+
+        y = np.asarray(da.unique(y).compute())
+    elif y.ndim == 1 and y.size and y.dtype.kind in "biu":
+        lo, hi = y.min(), y.max()
+        if lo == hi:
+            return np.array([lo], dtype=y.dtype), "binary"
+        if np.count_nonzero(y == lo) + np.count_nonzero(y == hi) == y.size:
+            return np.array([lo, hi], dtype=y.dtype), "binary"
+        classes = np.unique(y)
+        return classes, "multiclass"
+    check_classification_targets(y)
+    y_type = type_of_target(y, input_name="y", raise_unknown=True)
+    return np.unique(y), y_type
 
 
 def _rows_of_params(params, rows, n_samples):
@@ -410,9 +447,9 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     >>> int(y.sum()), int((y == 0).sum())
     (107, 2893)
     >>> clf.history_["n_hard"], clf.history_["n_evicted"]
-    ([1378, 0], [113, 0])
+    ([1343, 1, 0], [119, 353, 0])
     >>> clf.negative_indices_.size, clf.termination_condition_
-    (1586, 'no_hard_negatives')
+    (1193, 'no_hard_negatives')
     >>> clf.predict(X[:3])
     array([0, 0, 0])
     """
@@ -562,10 +599,9 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     def _fit(self, X, y, sample_weight, fit_params):
         base = self._base_estimator()
         response_method = resolve_response_method(base, self.response_method)
-        X, y = self._validate_fit_data(X, y)
+        X, y, classes = self._validate_fit_data(X, y)
         scoring_xp = self._scoring_namespace(X)
-        n_samples = y.shape[0]
-        classes = np.unique(y)
+        n_samples = X.shape[0]
         pos_label = classes[1] if self.pos_label is None else self.pos_label
         if pos_label not in classes:
             raise ValueError(
@@ -578,68 +614,52 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(_MAX_SEED))
-        is_pos = y == pos_label
-        train_rows, val_rows = self._split_validation(is_pos, rng)
-        positives = train_rows[is_pos[train_rows]]
-        pool = train_rows[~is_pos[train_rows]]
-        if positives.size == 0 or pool.size == 0:
+        positives = _flatnonzero(y == pos_label)
+        val_rows = self._split_validation(y, positives, rng)
+        if val_rows.size:
+            positives = np.setdiff1d(positives, val_rows, assume_unique=True)
+        pool = make_pool(
+            X,
+            Scoring(
+                response_method,
+                pos_label,
+                batch_size=None if self.batch_size == "auto" else self.batch_size,
+                n_jobs=self.n_jobs,
+                xp=scoring_xp,
+            ),
+            code_dtype(self.max_rounds),
+        )
+        pool.start(positives, val_rows)
+        if positives.size == 0 or pool.n_outside == 0:
             raise ValueError(
                 "After holding out the validation split there are "
-                f"{positives.size} positive and {pool.size} negative training "
+                f"{positives.size} positive and {pool.n_outside} negative training "
                 "rows; both are needed. Lower validation_fraction or provide "
                 "more rows."
             )
-        max_hard = _as_count(self.max_hard_per_round, positives.size)
         max_negatives = _as_count(self.max_negatives, positives.size)
-        initial = self._initial_negatives(
-            X, train_rows, positives, pool, rng, max_negatives
-        )
-        del train_rows  # one index per row: not kept through mining
+        initial = self._initial_negatives(X, pool, positives, rng, max_negatives)
 
         threshold = self.threshold
         if threshold == "auto":
             threshold = 0.5 if response_method == "predict_proba" else 0.0
+        # Working rows are positives or negatives: their labels follow.
+        i_pos = int(np.flatnonzero(classes == pos_label)[0])
 
-        remote = isinstance(X, _dask.DaskPool)
+        def labels(rows):
+            is_pos = np.isin(rows, positives, assume_unique=True)
+            return classes[np.where(is_pos, i_pos, 1 - i_pos)]
 
-        def rows_of(rows, keep=True):
-            # A Dask pool keeps a local copy of the working set's rows only.
-            return X.take(rows, keep) if remote else _namespace.take_rows(X, rows)
-
-        def fit_rows(rows, rnd):
+        def fit(rows, rnd):
             est = _seed_random_states(clone(base), seed)
             params = _rows_of_params(estimator_fit_params, rows, n_samples)
-            return est.fit(rows_of(rows), y[rows], **params)
+            return est.fit(pool.rows(rows), labels(rows), **params)
 
-        find_hard = None
-        if remote:
-
-            def find_hard(model, rows, threshold, k, rnd):
-                return X.find_hard(
-                    model, rows, threshold, k, response_method, pos_label
-                )
-
-        def score(model, rows, rnd):
-            if remote:
-                return X.score_rows(model, rows, response_method, pos_label)
-            if rnd == 0 and self.device == "cuda":
-                self._warn_if_not_compiled(model, response_method, pos_label)
-            return score_rows(
-                model,
-                X,
-                rows,
-                response_method=response_method,
-                pos_label=pos_label,
-                batch_size=None if self.batch_size == "auto" else self.batch_size,
-                n_jobs=self.n_jobs,
-                xp=scoring_xp,
-                progress=scoring_progress(rnd) if self.verbose >= 2 else None,
-            )
-
-        validate = None
+        learner = Learner(fit=fit, protected=_support_rows)
         if self.early_stopping:
             scorer = _scorer_for(base, self.scoring, pos_label)
-            X_val, y_val = rows_of(val_rows, keep=False), y[val_rows]
+            X_val = pool.rows(val_rows, keep=False)
+            y_val = _namespace.to_numpy(_take(y, val_rows))
             sw = estimator_fit_params.get("sample_weight")
             val_params = (
                 {} if sw is None else {"sample_weight": _safe_indexing(sw, val_rows)}
@@ -648,30 +668,61 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             def validate(model):
                 return scorer(model, X_val, y_val, **val_params)
 
-        result = mine(
-            positives=positives,
-            pool=pool,
-            initial=initial,
-            fit=fit_rows,
-            score=score,
-            find_hard=find_hard,
-            threshold=threshold,
+            learner.validate = validate
+
+        settings = Settings(
+            max_rounds=self.max_rounds,
+            threshold=float(threshold),
             criterion=self.criterion,
             rank_quantile=self.rank_quantile,
             k_best=_as_count(self.k_best, positives.size),
-            rng=check_random_state(int(rng.randint(_MAX_SEED))),
-            n_guard=max(1, round(self.ratio * positives.size)),
-            max_rounds=self.max_rounds,
-            max_hard=max_hard,
+            max_hard=_as_count(self.max_hard_per_round, positives.size),
             evict_threshold=self.evict_threshold,
             max_negatives=max_negatives,
-            protected=_support_rows,
-            validate=validate,
+            n_guard=max(1, round(self.ratio * positives.size)),
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
-            on_round=self._print_round if self.verbose else None,
         )
+        result = mine(
+            pool,
+            positives,
+            initial,
+            learner,
+            settings,
+            rng=check_random_state(int(rng.randint(_MAX_SEED))),
+            on_round=self._print_round if self.verbose else None,
+            progress=scoring_progress if self.verbose >= 2 else None,
+        )
+        self._warn_after_mining(result, pool, response_method, pos_label)
+        self.estimator_ = result.model
+        self.classes_ = classes
+        self.pos_label_ = pos_label
+        self.threshold_ = float(threshold)
+        self.response_method_ = response_method
+        self.n_rounds_ = result.n_rounds
+        self.best_round_ = result.best_round
+        self.history_ = result.history
+        self.negative_indices_ = result.negatives
+        self.mined_round_ = pool.entered_round(
+            result.best_round, round_dtype(self.max_rounds)
+        )
+        self.validation_indices_ = val_rows
+        self.termination_condition_ = result.termination
+        return self
 
+    def _warn_after_mining(self, result, pool, response_method, pos_label):
+        """Warnings about the run, once each, pointing at the caller of fit()."""
+        stacklevel = 5  # the caller of fit(), past _fit_context's wrapper
+        if self.device == "cuda" and not isinstance(pool, _dask.DaskPool):
+            if compile_scorer(result.model, response_method, pos_label) is None:
+                warnings.warn(
+                    f"device='cuda' but {type(result.model).__name__} with "
+                    f"response_method={response_method!r} has no compiled "
+                    "scorer; the pool was scored on the CPU by the estimator's "
+                    "own method.",
+                    UserWarning,
+                    stacklevel=stacklevel,
+                )
         guarded = sum(result.history["n_random"])
         if guarded or result.termination == "uninformative_model":
             warnings.warn(
@@ -685,7 +736,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                     else "; see history_['n_random']."
                 ),
                 UserWarning,
-                stacklevel=4,  # the caller of fit()
+                stacklevel=stacklevel,
             )
         if not result.bound_held:
             warnings.warn(
@@ -694,30 +745,13 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 "above the threshold, and evicting them would keep mining from "
                 "converging. They were kept; see history_['n_negatives'].",
                 UserWarning,
-                stacklevel=4,  # the caller of fit()
+                stacklevel=stacklevel,
             )
-        mined_round = np.full(n_samples, -1, dtype=np.intp)
-        mined_round[positives] = 0
-        mined_round[pool] = result.entered_round
-        self.estimator_ = result.model
-        self.classes_ = classes
-        self.pos_label_ = pos_label
-        self.threshold_ = float(threshold)
-        self.response_method_ = response_method
-        self.n_rounds_ = result.n_rounds
-        self.best_round_ = result.best_round
-        self.history_ = result.history
-        self.negative_indices_ = result.negatives
-        self.mined_round_ = mined_round
-        self.validation_indices_ = val_rows
-        self.termination_condition_ = result.termination
-        return self
 
     def _validate_fit_data(self, X, y):
+        """Checked `X` and `y`, and the classes; a Dask `y` stays on its cluster."""
         if _dask.is_dask_array(X):
             X = _dask.DaskPool(X)
-        if _dask.is_dask_array(y):
-            y = y.compute()  # one label per row: the loop indexes them here
         xp = _namespace.namespace_of(X)
         if xp is not None:
             _check_namespace_pool(X, xp)
@@ -731,9 +765,17 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                     f"This {type(self).__name__} estimator requires y to be "
                     "passed, but the target y is None."
                 )
-            if _namespace.namespace_of(y) is not None:
-                y = _namespace.to_numpy(y)
-            y = column_or_1d(y, warn=True)
+            if _dask.is_dask_array(y):
+                if y.ndim == 2 and y.shape[1] == 1:
+                    y = y[:, 0]
+                if y.ndim != 1:
+                    raise ValueError(
+                        f"y should be a 1d array, got an array of shape {y.shape}."
+                    )
+            else:
+                if _namespace.namespace_of(y) is not None:
+                    y = _namespace.to_numpy(y)
+                y = column_or_1d(y, warn=True)
             check_consistent_length(X, y)
         else:
             allow_nan = get_tags(self._base_estimator()).input_tags.allow_nan
@@ -747,9 +789,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 dtype=None,
                 ensure_all_finite="allow-nan" if allow_nan else True,
             )
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y", raise_unknown=True)
-        classes = np.unique(y)
+        classes, y_type = _binary_classes(y)
         if y_type != "binary" or classes.size != 2:
             raise ValueError(
                 "Only binary classification is supported. The type of the target "
@@ -758,7 +798,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 f"{type(self).__name__} needs exactly two (a positive and a "
                 "negative class)."
             )
-        return X, y
+        return X, y, classes
 
     def _scoring_namespace(self, X):
         """The device namespace that scores a host pool (None: NumPy)."""
@@ -790,16 +830,6 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             )
         return cuda
 
-    def _warn_if_not_compiled(self, model, response_method, pos_label):
-        if compile_scorer(model, response_method, pos_label) is None:
-            warnings.warn(
-                f"device='cuda' but {type(model).__name__} with "
-                f"response_method={response_method!r} has no compiled scorer; "
-                "the pool is scored on the CPU by the estimator's own method.",
-                UserWarning,
-                stacklevel=7,  # the caller of fit()
-            )
-
     def _estimator_fit_params(self, base, X, sample_weight, fit_params):
         """Fit parameters for the estimator, over all rows (subset per fit)."""
         if _dask.is_dask_array(sample_weight):
@@ -819,13 +849,16 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             )
         return {"sample_weight": sample_weight}
 
-    def _split_validation(self, is_pos, rng):
-        rows = np.arange(is_pos.shape[0])
+    def _split_validation(self, y, positives, rng):
+        """Sorted rows held out for early stopping (none when it is off)."""
         if not self.early_stopping:
-            return rows, rows[:0]
+            return np.empty(0, dtype=np.intp)
+        n = y.shape[0]
+        is_pos = np.zeros(n, dtype=bool)
+        is_pos[positives] = True
         try:
-            train, val = train_test_split(
-                rows,
+            _, val = train_test_split(
+                np.arange(n),
                 test_size=self.validation_fraction,
                 stratify=is_pos,
                 random_state=rng,
@@ -836,43 +869,44 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 f"validation_fraction={self.validation_fraction} with at least "
                 f"one positive and one negative on each side; {exc}"
             ) from exc
-        return np.sort(train), np.sort(val)
+        return np.sort(val)
 
-    def _initial_negatives(self, X, train_rows, positives, pool, rng, max_negatives):
-        """The negatives of the first working set (sorted row indices)."""
+    def _initial_negatives(self, X, pool, positives, rng, max_negatives):
+        """The negatives of the first working set (sorted row indices).
+
+        Without a sampler they are a uniform draw from the negatives, made
+        without building anything of the pool's size.
+        """
         n_initial = max(1, round(self.ratio * positives.size))
         if max_negatives is not None:
             n_initial = min(n_initial, max_negatives)
-        if n_initial >= pool.size:
-            if n_initial > pool.size:
+        if n_initial >= pool.n_outside:
+            if n_initial > pool.n_outside:
                 warnings.warn(
                     f"ratio={self.ratio} asks for {n_initial} initial negatives "
-                    f"but only {pool.size} are available; all of them are used "
-                    "and there is nothing left to mine.",
+                    f"but only {pool.n_outside} are available; all of them are "
+                    "used and there is nothing left to mine.",
                     UserWarning,
                     stacklevel=5,  # the caller of fit()
                 )
-            return pool
+            return pool.outside_rows()
         if self.sampler is None:
-            sampler = RandomUnderSampler(random_state=rng.randint(_MAX_SEED))
-            # The sampler only needs row identities: a column of positions
-            # stands in for X, so the pool is never copied.
-            small = np.int32 if train_rows.size < 2**31 else np.intp
-            X_sample = np.arange(train_rows.size, dtype=small).reshape(-1, 1)
-        elif isinstance(X, _dask.DaskPool):
+            return draw_outside(pool, rng, n_initial)
+        if isinstance(X, _dask.DaskPool):
             raise TypeError(
                 "A sampler looks at the pool's features, which would gather a "
                 "Dask pool on one machine; use sampler=None (random initial "
                 "negatives) with a Dask array."
             )
-        else:
-            sampler = _seed_random_states(clone(self.sampler), rng.randint(_MAX_SEED))
-            X_sample = _namespace.take_rows(X, train_rows)
-        is_neg = ~np.isin(train_rows, positives)
-        y_sample = (~is_neg).view(np.int8)
+        # The sampler sees the training rows' features (a copy, as any
+        # imbalanced-learn sampler needs) and a 1/0 target.
+        negatives = pool.outside_rows()
+        train_rows = np.union1d(positives, negatives)
+        sampler = _seed_random_states(clone(self.sampler), rng.randint(_MAX_SEED))
+        y_sample = np.isin(train_rows, positives).view(np.int8)
         if getattr(sampler, "_sampling_type", None) in (None, "under-sampling"):
             sampler.set_params(sampling_strategy={0: n_initial})
-        sampler.fit_resample(X_sample, y_sample)
+        sampler.fit_resample(_namespace.take_rows(X, train_rows), y_sample)
         chosen = getattr(sampler, "sample_indices_", None)
         if chosen is None:
             raise TypeError(
@@ -881,20 +915,20 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 "original rows (RandomUnderSampler, NearMiss, TomekLinks, ...)."
             )
         chosen = np.asarray(chosen)
-        negatives = np.sort(train_rows[chosen[is_neg[chosen]]])
-        if negatives.size == 0:
+        chosen = np.sort(train_rows[chosen[y_sample[chosen] == 0]])
+        if chosen.size == 0:
             raise ValueError(f"sampler={self.sampler!r} selected no negatives.")
-        if negatives.size > n_initial:
-            negatives = np.sort(rng.choice(negatives, n_initial, replace=False))
-        return negatives
+        if chosen.size > n_initial:
+            chosen = np.sort(rng.choice(chosen, n_initial, replace=False))
+        return chosen
 
     def _print_round(self, record):
         print(
-            f"[skhnm] round {record['round']}: {record['n_negatives']} negatives, "
-            f"{record['n_hard']} hard of {record['n_scored']} scored, "
-            f"{record['n_added']} added, fit {record['fit_time']:.3f}s, "
-            f"score {record['score_time']:.3f}s, "
-            f"validation {record['validation_score']:.4f}"
+            f"[skhnm] round {record.round}: {record.n_negatives} negatives, "
+            f"{record.n_hard} hard of {record.n_scored} scored, "
+            f"{record.n_added} added, fit {record.fit_time:.3f}s, "
+            f"score {record.score_time:.3f}s, "
+            f"validation {record.validation_score:.4f}"
         )
 
     # ----------------------------------------------------------- delegation

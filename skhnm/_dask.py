@@ -1,20 +1,26 @@
 """The Dask backend: a pool that stays on a cluster and is scored there.
 
-Each round the model goes to the workers, every block of the pool is scored
-where it lies (``map_blocks``, with the compiled scorer when the model has
-one), the hard rows are selected there (a threshold mask, and ``topk`` when
-the round is capped), and only the selected rows' indices and scores come
-back. Rows themselves travel only to be fitted on: the working set lives in
-local memory and each round fetches just the rows that joined it.
+Each round the model goes to the workers once (one graph key), every block
+of the pool is scored and cut where it lies by the same code as a local
+pool (:class:`skhnm._pool.ArrayPool` over the block, or
+:class:`~skhnm._pool.NamespacePool` for CuPy blocks), and only the hard
+rows' indices and scores come back. The per-row codes are a Dask array on
+the workers, updated by sending the changed rows only. Rows themselves
+travel only to be fitted on: the working set lives in local memory and each
+round fetches just the rows that joined it. The client holds O(working set),
+never O(pool).
 
 Dask is imported only when a Dask array is given.
 """
 
+from dataclasses import replace
+
 import numpy as np
 
 from . import _namespace
-from ._compiled import compile_scorer
-from ._scoring import positive_scores, score_rows
+from ._pool import OUTSIDE, Pool, RowCache, codes_of, entered_from_codes, make_pool
+from ._scoring import score_rows
+from ._selection import Selection
 
 
 def is_dask_array(X):
@@ -26,17 +32,27 @@ def _whole_rows(X):
     return X if X.numblocks[1] == 1 else X.rechunk({1: -1})
 
 
-def _score_block(block, scorer, model, response_method, pos_label):
-    """Scores of one block, on the worker that holds it."""
-    xp = _namespace.namespace_of(block)
-    if scorer is not None and not hasattr(block, "tocsr"):
-        out = scorer(block, np if xp is None else xp)
-        return out if xp is None else xp.astype(out, xp.float64)
-    host = block if xp is None else _namespace.to_numpy(block)
-    return positive_scores(model, host, response_method, pos_label).astype(np.float64)
+def _set_block(block, rows, value, block_info=None):
+    """A block of codes with `rows` (global, sorted) set: `value`, or evicted."""
+    lo, hi = block_info[0]["array-location"][0]
+    i, j = np.searchsorted(rows, (lo, hi))
+    if i == j:
+        return block
+    part = rows[i:j] - lo
+    out = block.copy()  # persisted blocks may be shared: never written to
+    out[part] = -2 - out[part] if value is None else value
+    return out
 
 
-class DaskPool:
+def _select_block(block, codes, args, offset):
+    """One block's hard rows, on the worker that holds it."""
+    model, scoring, cut = args
+    selection = make_pool(block, scoring, codes=codes).select(model, cut)
+    selection.rows += offset
+    return selection
+
+
+class DaskPool(Pool):
     """A Dask array of rows, with the local copies of the working set's rows.
 
     Parameters
@@ -63,101 +79,105 @@ class DaskPool:
         self.shape = self.X.shape
         self.dtype = self.X.dtype
         self.ndim = 2
-        self._rows = np.empty(0, dtype=np.intp)  # sorted, fetched already
-        self._data = None
+        self.n_rows = self.shape[0]
+        self._cache = RowCache(lambda rows: _namespace.to_numpy(self.X[rows].compute()))
+        self._codes = None
+        self.scoring = None
 
     def __len__(self):
         return self.shape[0]
 
-    def take(self, rows, keep=True):
-        """`X[rows]` as NumPy; rows fetched before are not fetched again.
+    def bind(self, scoring, dtype):
+        """Ready for a run: how rows are scored, the codes' dtype."""
+        # Workers score with their own threads; device pools are refused.
+        self.scoring = replace(scoring, n_jobs=None, xp=None)
+        self.code_dtype = np.dtype(dtype)
+        return self
 
-        With `keep`, the local copy then holds exactly `rows` (the working
-        set), so it never grows beyond what a fit needs anyway.
-        """
-        rows = np.asarray(rows, dtype=np.intp)
-        missing = np.setdiff1d(rows, self._rows)
-        fetched = self.X[missing].compute() if missing.size else None
-        if fetched is not None:
-            fetched = _namespace.to_numpy(fetched)
-        if self._data is None:
-            have_rows, have = missing, fetched
-        elif fetched is None:
-            have_rows, have = self._rows, self._data
-        else:
-            have_rows = np.concatenate([self._rows, missing])
-            have = np.concatenate([self._data, fetched])
-            order = np.argsort(have_rows, kind="stable")
-            have_rows, have = have_rows[order], have[order]
-        out = have[np.searchsorted(have_rows, rows)]
-        if keep:
-            self._rows, self._data = np.sort(rows), out[np.argsort(rows)]
-        return out
+    # ------------------------------------------------------------- codes
 
-    def scores(self, model, response_method, pos_label):
-        """Lazy hardness scores of every row (a 1-D Dask array)."""
+    def _set(self, rows, value):
         import dask
 
-        scorer = compile_scorer(model, response_method, pos_label)
-        # One graph key for the model: not copied into every task.
-        args = dask.delayed((scorer, model), pure=True)
-        return self.X.map_blocks(
-            lambda block, a: _score_block(block, *a, response_method, pos_label),
-            args,
-            drop_axis=1,
-            dtype=np.float64,
-            meta=np.empty((0,), dtype=np.float64),  # no trial call on the model
-        )
+        rows = dask.delayed(np.asarray(rows, dtype=np.intp), pure=True)
+        self._codes = self._codes.map_blocks(
+            _set_block, rows, value, dtype=self.code_dtype
+        ).persist()
 
-    def score_rows(self, model, rows, response_method, pos_label):
+    def start(self, positives, held_out):
+        import dask.array as da
+
+        positive, held = codes_of(self.code_dtype)
+        self._codes = da.full(
+            self.n_rows, OUTSIDE, dtype=self.code_dtype, chunks=(self.X.chunks[0],)
+        )
+        self._set(np.sort(held_out), held)
+        self._set(np.sort(positives), positive)
+        self.n_outside = int(self.n_rows - np.size(positives) - np.size(held_out))
+
+    def enter(self, rows, rnd):
+        self._set(rows, rnd)
+        self.n_outside -= np.size(rows)
+
+    def evict(self, rows):
+        self._set(rows, None)
+        self.n_outside += np.size(rows)
+
+    def is_outside(self, rows):
+        unique, inverse = np.unique(rows, return_inverse=True)
+        codes = np.asarray(self._codes[unique].compute())
+        return (codes < 0)[inverse]
+
+    def outside_rows(self):
+        import dask.array as da
+
+        return np.asarray(da.flatnonzero(self._codes < 0).compute(), dtype=np.intp)
+
+    def entered_round(self, best_round, dtype):
+        def block_rounds(codes):
+            return entered_from_codes(codes, best_round, dtype)
+
+        return np.asarray(self._codes.map_blocks(block_rounds, dtype=dtype).compute())
+
+    # ----------------------------------------------------------- scoring
+
+    def take(self, rows, keep=True):
+        """`X[rows]` as NumPy; rows fetched before are not fetched again."""
+        return self._cache.get(rows, keep)
+
+    def rows(self, indices, keep=True):
+        return self.take(indices, keep)
+
+    def score(self, model, indices):
         """Scores of a few rows (the working set's), by the local engine."""
-        if rows.size == 0:
+        if np.size(indices) == 0:
             return np.empty(0)
-        local = self.take(rows, keep=False)
+        local = self.take(indices, keep=False)
+        s = self.scoring
         return score_rows(
             model,
             local,
             np.arange(local.shape[0]),
-            response_method=response_method,
-            pos_label=pos_label,
+            response_method=s.response_method,
+            pos_label=s.pos_label,
         )
 
-    def find_hard(self, model, rows, threshold, k, response_method, pos_label):
-        """The hard rows among `rows`, selected on the cluster.
-
-        Returns the rows above `threshold`, or when more than `k` are, the
-        rows scoring at least the k-th highest score (ties included, so the
-        local hardest-first cut picks exactly what a NumPy pass would);
-        their scores; the number of hard rows; and the lowest and highest
-        score among `rows`.
-        """
+    def select(self, model, cut, progress=None):
+        """The hard rows outside the working set, selected on the cluster."""
         import dask
-        import dask.array as da
 
-        n = self.shape[0]
-        wanted = np.zeros(n, dtype=bool)
-        wanted[rows] = True
-        # One byte per row crosses to the cluster: which rows are outside the
-        # working set. Scores stay there; only the hard rows come back.
-        mask = da.from_array(wanted, chunks=(self.X.chunks[0],))
-        xp = _namespace.namespace_of(getattr(self.X, "_meta", None))
-        if xp is not None:  # blocks on GPUs (CuPy): the mask goes there too
-            mask = mask.map_blocks(xp.asarray, dtype=bool)
-        raw = self.scores(model, response_method, pos_label)
-        scores = da.where(mask, raw, -np.inf).persist()
-        above = scores > threshold
-        n_hard, low, high = dask.compute(
-            above.sum(), da.where(mask, scores, np.inf).min(), scores.max()
+        # One graph key for the model: not copied into every task.
+        args = dask.delayed((model, self.scoring, cut), pure=True)
+        blocks = self.X.to_delayed().ravel()
+        codes = self._codes.to_delayed().ravel()
+        offsets = np.cumsum((0, *self.X.chunks[0]))[:-1]
+        parts = dask.compute(
+            *[
+                dask.delayed(_select_block)(b, c, args, int(o))
+                for b, c, o in zip(blocks, codes, offsets, strict=True)
+            ]
         )
-        n_hard = int(n_hard)
-        spread = (float(_namespace.to_numpy(low)), float(_namespace.to_numpy(high)))
-        if k is not None and n_hard > k:
-            kth = float(_namespace.to_numpy(da.topk(scores, k).min().compute()))
-            above = scores >= kth
-        index, values = dask.compute(da.flatnonzero(above), scores[above])
-        index = _namespace.to_numpy(index).astype(np.intp)
-        values = _namespace.to_numpy(values).astype(np.float64)
-        return index, values, n_hard, spread
+        return Selection.merge(list(parts), cut.k)
 
 
 def predict_lazily(estimator, method, X, classes):

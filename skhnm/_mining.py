@@ -1,22 +1,23 @@
 """The bootstrap of hard negatives (Sung & Poggio 1998; Felzenszwalb et al. 2010).
 
-This module holds the algorithm and nothing of scikit-learn's plumbing: it
-works on row indices and scores, and is handed callables that fit a model on
-some rows and score rows with a model.
+This module holds the algorithm and nothing of scikit-learn's plumbing. It
+talks to a pool (:mod:`skhnm._pool`: where the rows live, how they are
+scored and cut) and to a learner (callables that fit a model on some rows),
+and works on row indices and scores:
 
     working set = all positives + an initial subset of the negatives
     repeat for round = 0, 1, ..., max_rounds:
         fit a model on the working set
-        score every negative outside the working set with that model
-        hard = those scoring above the threshold
-               (or above a quantile of the positives' scores: "rank";
-                or the k best, whatever their score: "k_best")
+        cut = the rule's part: above the threshold ("threshold"), above a
+              quantile of the positives' scores ("rank"), or the k best
+        select: one pass over the negatives outside the working set with
+                that model, keeping only the hard ones
         stop if nothing is outside, nothing is hard, validation stalled,
              or the round limit is reached
         (guard) if every score ties, add random negatives instead and go on
-        (cache) evict working negatives scoring below evict_threshold
+        (cache) evict working negatives scoring below evict_threshold, and
+                the easiest ones past max_negatives
         add the hard ones (the hardest first, when capped) to the working set
-        (cache) if over max_negatives, evict the easiest working negatives
 
 Eviction never touches a negative at or above the threshold, nor a support
 vector: with a margin threshold this keeps DPM's guarantee (Felzenszwalb et
@@ -26,45 +27,90 @@ cache has reached the optimum of training on all the data.
 
 import math
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from ._selection import above_threshold, hardest
+from ._selection import TIE, Cut, hardest
 
-# Scores within this relative distance of each other count as tied.
-_TIE = 1e-9
-
-HISTORY_KEYS = (
-    "round",
-    "n_negatives",
-    "n_scored",
-    "cut",
-    "n_hard",
-    "n_added",
-    "n_random",
-    "n_evicted",
-    "fit_time",
-    "score_time",
-    "validation_score",
-)
 CRITERIA = ("threshold", "rank", "k_best")
+
+
+@dataclass
+class Round:
+    """One fit of a run; its fields are the keys of ``history_``."""
+
+    round: int
+    n_negatives: int  # working negatives the fit used
+    n_scored: int = 0  # negatives outside the working set, scored after it
+    cut: float = math.nan  # the score a negative had to beat
+    n_hard: int = 0
+    n_added: int = 0  # hard negatives added for the next round
+    n_random: int = 0  # random negatives added instead, by the guard
+    n_evicted: int = 0
+    fit_time: float = 0.0
+    score_time: float = 0.0
+    validation_score: float = math.nan
+
+
+HISTORY_KEYS = tuple(f.name for f in fields(Round))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The rule, the stop conditions and the cache of a run.
+
+    `n_guard` random negatives join the working set when a model's scores
+    carry no ranking information (the guard); `max_hard` caps the hard
+    negatives added per round; `evict_threshold` and `max_negatives` make
+    the working set a cache (DPM, R-CNN).
+    """
+
+    max_rounds: int
+    threshold: float = 0.0
+    criterion: str = "threshold"
+    rank_quantile: float = 0.1
+    k_best: int | None = None
+    max_hard: int | None = None
+    evict_threshold: float | None = None
+    max_negatives: int | None = None
+    n_guard: int = 0
+    n_iter_no_change: int = 2
+    tol: float = 0.0
+
+    @property
+    def cache(self):
+        return self.evict_threshold is not None or self.max_negatives is not None
+
+
+@dataclass
+class Learner:
+    """What the loop asks of the model side.
+
+    `fit(rows, round)` fits a fresh model on the sorted `rows`;
+    `protected(model, train_rows, rows)` marks rows never to evict (support
+    vectors); `validate(model)` scores a model for early stopping (greater
+    is better).
+    """
+
+    fit: Callable
+    protected: Callable | None = None
+    validate: Callable | None = None
 
 
 @dataclass
 class MiningResult:
     """What a mining run leaves behind.
 
-    `negatives` is the working set the returned `model` was fitted on;
-    `entered_round[i]` is the round at which `pool[i]` entered it (-1: never,
-    or only after the round whose model was kept). `bound_held` is False when
-    some round could not keep `max_negatives` without evicting a protected
+    `negatives` is the working set the returned `model` was fitted on (the
+    best round's under early stopping). `bound_held` is False when some
+    round could not keep `max_negatives` without evicting a protected
     negative.
     """
 
     model: object
     negatives: np.ndarray
-    entered_round: np.ndarray
     history: dict = field(default_factory=dict)
     n_rounds: int = 0
     termination: str = ""
@@ -72,234 +118,99 @@ class MiningResult:
     bound_held: bool = True
 
 
-def _note_round(exc, what, rnd):
-    # The original exception type is kept (a ValueError stays a ValueError);
-    # the note says in which round of the run it happened.
-    exc.add_note(f"skhnm: raised while {what} in mining round {rnd}.")
-
-
 def mine(
-    *,
-    positives,
-    pool,
-    initial,
-    fit,
-    score,
-    threshold,
-    find_hard=None,
-    criterion="threshold",
-    rank_quantile=0.1,
-    k_best=None,
-    rng=None,
-    n_guard=0,
-    max_rounds,
-    max_hard=None,
-    evict_threshold=None,
-    max_negatives=None,
-    protected=None,
-    validate=None,
-    n_iter_no_change=2,
-    tol=0.0,
-    on_round=None,
+    pool, positives, initial, learner, settings, rng=None, on_round=None, progress=None
 ):
     """Run the bootstrap and return a :class:`MiningResult`.
 
     Parameters
     ----------
-    positives : ndarray of int
+    pool : skhnm._pool.Pool
+        The rows, already started (positives and held-out rows marked).
+    positives : ndarray of int, sorted
         Rows always in the working set.
-    pool : ndarray of int, sorted
-        Every negative row that may be trained on.
     initial : ndarray of int
-        The negatives of the first working set (a subset of `pool`).
-    fit : callable ``fit(rows, round) -> model``
-        Fits a fresh model on the sorted `rows`.
-    score : callable ``score(model, rows, round) -> ndarray of float``
-        Hardness scores of `rows` (higher is more positive-looking).
-    find_hard : callable or None
-        ``find_hard(model, rows, threshold, k, round) -> (hard_rows,
-        hard_scores, n_hard, (low, high))``: the rows of `rows` scoring
-        strictly above `threshold` (all of them, or when `k` is an int at
-        least the `k` hardest, ties included), how many there are in all,
-        and the lowest and highest score of `rows`. None scores `rows` with
-        `score` and cuts here; a backend that keeps the pool elsewhere
-        (Dask) selects there and returns only the hard rows.
-    threshold : float
-        With ``criterion="threshold"``, a negative is hard when its score is
-        strictly above it.
-    criterion : {"threshold", "rank", "k_best"}
-        The hardness rule: above `threshold`; above the `rank_quantile`
-        quantile of the positives' scores under the current model; or the
-        `k_best` highest-scoring negatives, whatever their score.
-    rank_quantile : float
-        The quantile of the rank rule.
-    k_best : int or None
-        Negatives added per round by the k_best rule.
+        The negatives of the first working set.
+    learner : Learner
+    settings : Settings
     rng : numpy.random.RandomState or None
-        Draws the random negatives of the guard.
-    n_guard : int
-        When a model's scores carry no ranking information (the outside
-        negatives and the positives all score alike), no negative can be
-        called hard: instead of stopping, this many random negatives join
-        the working set (the guard). Its rounds say so in "n_random"; a run
-        that cannot grow any more ends as "uninformative_model".
-    max_rounds : int
-        Mining rounds after the initial fit.
-    max_hard : int or None
-        At most this many hard negatives are added per round, hardest first.
-    evict_threshold : float or None
-        Before adding, working negatives scoring strictly below it are evicted
-        (returned to the pool, where they may be mined again).
-    max_negatives : int or None
-        Bound on working negatives: additions go hardest first, then the
-        easiest working negatives are evicted until the bound holds.
-    protected : callable ``protected(model, train_rows, rows) -> bool mask``
-        Marks rows that must never be evicted (support vectors).
-    validate : callable ``validate(model) -> float`` or None
-        Early stopping: greater is better.
-    n_iter_no_change : int
-        Stop after this many fits without an improvement above `tol`.
-    tol : float
-        The improvement that counts.
+        Draws the guard's random negatives (None: no guard).
     on_round : callable ``on_round(record)`` or None
-        Called with each round's history record (for progress output).
+        Called with each round's :class:`Round` (progress output).
+    progress : callable ``progress(round)`` or None
+        Makes each pass's progress callback ``callback(n_done, n_total)``.
     """
-    if find_hard is None:
-        find_hard = _cut_scores(score)
-    in_work = np.isin(pool, initial)
-    # Rounds fit in int32: half the memory of one more index per row.
-    entered = np.full(pool.size, -1, dtype=np.int32)
-    entered[in_work] = 0
+    work = np.sort(np.asarray(initial, dtype=np.intp))
+    pool.enter(work, 0)
     history = {key: [] for key in HISTORY_KEYS}
-    cache = evict_threshold is not None or max_negatives is not None
-    best = None  # (validation score, round, model, working mask)
-    n_stalled = 0
-    bound_broken = False
+    best = _Best(settings)
+    bound_held = True
 
-    for rnd in range(max_rounds + 1):
+    for rnd in range(settings.max_rounds + 1):
+        record = Round(rnd, work.size)
         t0 = time.perf_counter()
-        train_rows = np.union1d(positives, pool[in_work])
-        try:
-            model = fit(train_rows, rnd)
-        except Exception as exc:
-            _note_round(exc, "fitting the estimator", rnd)
-            raise
-        fit_time = time.perf_counter() - t0
+        train_rows = np.union1d(positives, work)
+        model = _step("fitting the estimator", rnd, learner.fit, train_rows, rnd)
+        record.fit_time = time.perf_counter() - t0
+        if learner.validate is not None:
+            record.validation_score = float(learner.validate(model))
+            best.update(record.validation_score, rnd, model, work)
 
-        val = math.nan
-        if validate is not None:
-            val = float(validate(model))
-            improved = best is None or val > best[0] + tol
-            if best is None or val > best[0]:
-                best = (val, rnd, model, in_work.copy())
-            n_stalled = 0 if improved else n_stalled + 1
-
-        # Every round re-scores the outside pool with the current model
-        # (scores from an older model are stale); a cache also needs the
-        # working negatives' scores.
-        outside = pool[~in_work]
-        work = np.flatnonzero(in_work)
         t0 = time.perf_counter()
-        try:
-            cut, k, pos_scores = threshold, max_hard, None
-            if criterion == "rank":
-                pos_scores = score(model, positives, rnd)
-                # An order statistic (a positive's own score), so the rule
-                # gives the same negatives on any monotone score scale.
-                cut = float(np.quantile(pos_scores, rank_quantile, method="lower"))
-            elif criterion == "k_best":
-                cut, k = (
-                    -math.inf,
-                    k_best if max_hard is None else min(k_best, max_hard),
-                )
-            hard_rows, hard_scores, n_hard, (low, high) = find_hard(
-                model, outside, cut, k, rnd
+        watch = None if progress is None else progress(rnd)
+        cut, informative, selection, work_scores = _step(
+            "scoring the pool",
+            rnd,
+            _score,
+            pool,
+            model,
+            positives,
+            work,
+            settings,
+            watch,
+        )
+        record.score_time = time.perf_counter() - t0
+        record.n_scored = selection.n_scored
+        record.n_hard = selection.n_hard
+        record.cut = cut.threshold
+        if settings.criterion == "k_best":
+            record.n_hard = min(selection.n_hard, cut.k)  # the k best are hard
+            record.cut = (
+                float(selection.scores.min()) if selection.scores.size else math.nan
             )
-            if criterion == "k_best":
-                n_hard = min(n_hard, k)  # the k best are the hard ones
-            informative = True
-            if outside.size and high - low <= _TIE * (1.0 + abs(high)):
-                # Every outside negative ties: informative only if the
-                # positives score above them.
-                if pos_scores is None:
-                    pos_scores = score(model, positives, rnd)
-                informative = float(np.max(pos_scores)) - high > _TIE * (
-                    1.0 + abs(high)
-                )
-            work_scores = score(model, pool[work], rnd) if cache else None
-        except Exception as exc:
-            _note_round(exc, "scoring the pool", rnd)
-            raise
-        score_time = time.perf_counter() - t0
-        n_negatives = work.size
-        n_added = n_evicted = n_random = 0
 
-        if outside.size == 0:
-            termination = "pool_exhausted"
-        elif not informative:
+        termination = _stop(rnd, selection, informative, record, best, settings, rng)
+        if termination is None and not informative:
             # The guard: a model that cannot rank has not converged; give it
             # more random negatives to learn from.
-            termination = None
-            if rnd == max_rounds or n_guard < 1 or rng is None:
-                termination = "uninformative_model"
-            else:
-                grown = np.sort(
-                    rng.choice(outside, min(n_guard, outside.size), replace=False)
-                )
-                added = np.searchsorted(pool, grown)
-                in_work[added] = True
-                entered[added] = rnd + 1
-                n_random = grown.size
-        elif n_hard == 0:
-            termination = "no_hard_negatives"
-        elif validate is not None and n_stalled >= n_iter_no_change:
-            termination = "early_stopping"
-        elif rnd == max_rounds:
-            termination = "max_rounds"
-        else:
-            termination = None
-            n_added = n_hard if max_hard is None else min(n_hard, max_hard)
-            if cache:
-                keep = _never_evict(
-                    model,
-                    train_rows,
-                    pool[work],
+            grown = draw_outside(pool, rng, settings.n_guard)
+            pool.enter(grown, rnd + 1)
+            work = np.union1d(work, grown)
+            record.n_random = grown.size
+        elif termination is None:
+            n_add = record.n_hard if cut.k is None else min(record.n_hard, cut.k)
+            if settings.cache:
+                protect = math.inf if settings.criterion == "k_best" else cut.threshold
+                keep = work_scores >= protect
+                if learner.protected is not None:
+                    keep |= learner.protected(model, train_rows, work)
+                n_add, evict, held = plan_cache(
                     work_scores,
-                    math.inf if criterion == "k_best" else cut,
-                    protected,
+                    keep,
+                    n_add,
+                    settings.evict_threshold,
+                    settings.max_negatives,
                 )
-                n_added, evict, held = plan_cache(
-                    work_scores, keep, n_added, evict_threshold, max_negatives
-                )
-                bound_broken |= not held
-                in_work[work[evict]] = False
-                n_evicted = int(np.count_nonzero(evict))
-            if n_added < hard_rows.size:
-                hard_rows = hardest(hard_rows, hard_scores, n_added)
-            added = np.searchsorted(pool, hard_rows)
-            in_work[added] = True
-            entered[added] = rnd + 1
+                bound_held &= held
+                pool.evict(work[evict])
+                work = work[~evict]
+                record.n_evicted = int(np.count_nonzero(evict))
+            added = np.sort(hardest(selection.rows, selection.scores, n_add))
+            pool.enter(added, rnd + 1)
+            work = np.union1d(work, added)
+            record.n_added = added.size
 
-        record = dict(
-            zip(
-                HISTORY_KEYS,
-                (
-                    rnd,
-                    n_negatives,
-                    int(outside.size),
-                    cut if criterion != "k_best" else _kth(hard_scores, k),
-                    n_hard,
-                    n_added,
-                    n_random,
-                    n_evicted,
-                    fit_time,
-                    score_time,
-                    val,
-                ),
-                strict=True,
-            )
-        )
-        for key, value in record.items():
+        for key, value in asdict(record).items():
             history[key].append(value)
         if on_round is not None:
             on_round(record)
@@ -308,50 +219,130 @@ def mine(
 
     result = MiningResult(
         model=model,
-        negatives=pool[in_work],
-        entered_round=entered,
+        negatives=work,
         history=history,
         n_rounds=rnd,
         termination=termination,
         best_round=rnd,
-        bound_held=not bound_broken,
+        bound_held=bound_held,
     )
-    if best is not None and best[1] != rnd:
+    if best.round is not None and best.round != rnd:
         # Early stopping keeps the best round's model and the working set it saw.
-        _, result.best_round, result.model, best_work = best
-        result.negatives = pool[best_work]
-        result.entered_round = np.where(entered <= result.best_round, entered, -1)
+        result.best_round, result.model, result.negatives = best.kept
     return result
 
 
-def _cut_scores(score):
-    """A `find_hard` that scores the rows here and keeps those above the cut."""
-
-    def find_hard(model, rows, threshold, k, rnd):
-        if rows.size == 0:
-            return rows, np.empty(0), 0, (0.0, 0.0)
-        scores = score(model, rows, rnd)
-        hard_rows, hard_scores = above_threshold(rows, scores, threshold)
-        spread = (float(scores.min()), float(scores.max()))
-        return hard_rows, hard_scores, int(hard_rows.size), spread
-
-    return find_hard
+def _step(what, rnd, func, *args):
+    """Call `func`; an exception says in which round of the run it happened."""
+    try:
+        return func(*args)
+    except Exception as exc:
+        # The original type is kept (a ValueError stays a ValueError).
+        exc.add_note(f"skhnm: raised while {what} in mining round {rnd}.")
+        raise
 
 
-def _kth(scores, k):
-    """The k-th highest score (the cut a k_best round made), NaN if none."""
-    if scores.size == 0 or not k:
-        return math.nan
-    k = min(k, scores.size)
-    return float(np.partition(scores, scores.size - k)[scores.size - k])
+def _score(pool, model, positives, work, settings, progress):
+    """The rule's cut, the pass that applies it, and what the cache needs.
+
+    Every round re-scores the outside pool with the current model (scores
+    from an older model are stale).
+    """
+    pos_scores = None
+    if settings.criterion == "rank":
+        pos_scores = pool.score(model, positives)
+        # An order statistic (a positive's own score), so the rule gives the
+        # same negatives on any monotone score scale.
+        cut = Cut(
+            float(np.quantile(pos_scores, settings.rank_quantile, method="lower")),
+            settings.max_hard,
+        )
+    elif settings.criterion == "k_best":
+        k = settings.k_best
+        cut = Cut(
+            -math.inf, k if settings.max_hard is None else min(k, settings.max_hard)
+        )
+    else:
+        cut = Cut(settings.threshold, settings.max_hard)
+    selection = pool.select(model, cut, progress)
+    informative = True
+    if selection.tie is not None:
+        # Every outside negative ties: informative only if the positives
+        # score above them.
+        if pos_scores is None:
+            pos_scores = pool.score(model, positives)
+        high = selection.tie
+        informative = float(np.max(pos_scores)) - high > TIE * (1.0 + abs(high))
+    work_scores = pool.score(model, work) if settings.cache else None
+    return cut, informative, selection, work_scores
 
 
-def _never_evict(model, train_rows, rows, scores, threshold, protected):
-    """Working negatives that must stay: at or above the threshold, or support."""
-    keep = scores >= threshold
-    if protected is not None:
-        keep |= protected(model, train_rows, rows)
-    return keep
+def _stop(rnd, selection, informative, record, best, settings, rng):
+    """Why the run ends after this round, or None to go on."""
+    if selection.n_scored == 0:
+        return "pool_exhausted"
+    if not informative:
+        if rnd == settings.max_rounds or settings.n_guard < 1 or rng is None:
+            return "uninformative_model"
+        return None
+    if record.n_hard == 0:
+        return "no_hard_negatives"
+    if best.stalled:
+        return "early_stopping"
+    if rnd == settings.max_rounds:
+        return "max_rounds"
+    return None
+
+
+class _Best:
+    """Early stopping's memory: the best round so far, and fits since a gain."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.score = None
+        self.round = None
+        self.kept = None
+        self.n_stalled = 0
+
+    def update(self, score, rnd, model, work):
+        improved = self.score is None or score > self.score + self.settings.tol
+        if self.score is None or score > self.score:
+            self.score, self.round, self.kept = score, rnd, (rnd, model, work.copy())
+        self.n_stalled = 0 if improved else self.n_stalled + 1
+
+    @property
+    def stalled(self):
+        return (
+            self.score is not None and self.n_stalled >= self.settings.n_iter_no_change
+        )
+
+
+def draw_outside(pool, rng, n):
+    """`n` distinct negatives drawn uniformly from those outside the working set.
+
+    Rows are drawn by rejection (uniform row indices, kept when outside and
+    new), so nothing of the pool's size is built; when few rows are outside,
+    they are listed and drawn from. Which way is taken depends only on
+    counts, so every backend draws the same rows. Returns them sorted.
+    """
+    n = min(int(n), pool.n_outside)
+    if n <= 0:
+        return np.empty(0, dtype=np.intp)
+    if 4 * n >= pool.n_outside or 64 * pool.n_outside < pool.n_rows:
+        outside = pool.outside_rows()
+        return np.sort(rng.choice(outside, n, replace=False))
+    chosen = np.empty(0, dtype=np.intp)
+    while chosen.size < n:
+        need = n - chosen.size
+        draws = int(1.25 * need * pool.n_rows / (pool.n_outside - chosen.size)) + 64
+        candidates = rng.randint(0, pool.n_rows, size=draws).astype(np.intp)
+        candidates = candidates[pool.is_outside(candidates)]
+        # Distinct, in the order drawn, and not drawn before.
+        _, first = np.unique(candidates, return_index=True)
+        candidates = candidates[np.sort(first)]
+        candidates = candidates[~np.isin(candidates, chosen)]
+        chosen = np.concatenate([chosen, candidates[:need]])
+    return np.sort(chosen)
 
 
 def plan_cache(scores, keep, n_add, evict_threshold, max_negatives):

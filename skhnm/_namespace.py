@@ -34,9 +34,13 @@ def to_numpy(a):
 
 
 def take(xp, X, rows):
-    """`X[rows]` for an array `X` of namespace `xp`, staying in that namespace."""
-    index = xp.asarray(np.asarray(rows, dtype=np.int64), device=X.device)
-    return xp.take(X, index, axis=0)
+    """`X[rows]` for an array `X` of namespace `xp`, staying in that namespace.
+
+    `rows` may be host indices (copied in) or indices already in `xp`.
+    """
+    if namespace_of(rows) is None:
+        rows = xp.asarray(np.asarray(rows, dtype=np.int64), device=X.device)
+    return xp.take(X, rows, axis=0)
 
 
 def take_rows(X, rows):

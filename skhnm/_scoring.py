@@ -27,6 +27,7 @@ from threadpoolctl import ThreadpoolController
 
 from . import _namespace
 from ._compiled import compile_scorer
+from ._selection import check_scores
 
 # Target size of one chunk of the pool, in bytes of its dense rows.
 _CHUNK_BYTES = 8 * 2**20
@@ -125,15 +126,22 @@ def plan_chunks(rows, step, max_span=_MAX_SPAN):
         yield start, stop, how
 
 
-class _Pool:
-    """Reads chunks of a pool and scores them with one model."""
+class ChunkScorer:
+    """Scores chunks of one pool with one fitted model, oriented to `pos_label`.
 
-    def __init__(self, X, estimator, response_method, pos_label, xp, compiled):
-        self.X = X
-        self.home = _namespace.namespace_of(X)
+    A compiled scorer runs where the chunk is (the pool's namespace, or the
+    device namespace `xp` a dense host pool is streamed to); anything else
+    is scored by the estimator's own method on the host. :attr:`xp` is the
+    namespace of the scores it returns.
+    """
+
+    def __init__(
+        self, estimator, X, response_method, pos_label, xp=None, compiled=True
+    ):
         self.estimator = estimator
         self.response_method = response_method
         self.pos_label = pos_label
+        self.home = _namespace.namespace_of(X)
         self.scorer = (
             compile_scorer(estimator, response_method, pos_label) if compiled else None
         )
@@ -146,22 +154,30 @@ class _Pool:
                 self.scorer = None
         # Where the compiled scorer runs: the pool's own namespace, else the
         # requested device namespace for dense host pools, else NumPy.
-        self.xp = self.home
-        if self.xp is None:
-            self.xp = xp if xp is not None and not sp.issparse(X) else np
+        self.xp = np
+        if self.scorer is not None:
+            self.xp = self.home
+            if self.xp is None:
+                self.xp = xp if xp is not None and not sp.issparse(X) else np
 
-    def read(self, lo, hi, gather):
-        X = self.X
-        if gather is not None:
-            if self.home is not None:
-                return _namespace.take(self.home, X, gather)
-            return X.iloc[gather] if hasattr(X, "iloc") else X[gather]
-        if self.home is not None:
-            return X[lo:hi, ...]
-        return X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi]
+    @property
+    def compiled(self):
+        return self.scorer is not None
 
-    def score(self, block):
-        """Scores of a chunk, as a host array."""
+    @property
+    def threads_help(self):
+        """Chunks on threads pay off: the estimator's own method or a kernel.
+
+        A linear or MLP scorer is matrix products that BLAS already spreads
+        over the cores: more threads only fight it for memory bandwidth
+        (measured: 1.5x slower on two cores).
+        """
+        if self.xp is not np:
+            return False
+        return self.scorer is None or self.scorer.elementwise_bound
+
+    def __call__(self, block):
+        """Scores of a chunk (rows of the pool), in namespace :attr:`xp`."""
         if self.scorer is None:
             if self.home is not None:
                 block = _namespace.to_numpy(block)
@@ -174,7 +190,19 @@ class _Pool:
             return self.scorer(block, np)
         if self.home is None and self.xp is not np:
             block = self.xp.asarray(block)  # streamed to the device
-        return _namespace.to_numpy(self.scorer(block, self.xp))
+        return self.scorer(block, self.xp)
+
+
+def read_rows(X, lo, hi, rows=None):
+    """`X[lo:hi]` as a view, or `X[rows]` (a copy), in `X`'s own container."""
+    home = _namespace.namespace_of(X)
+    if rows is not None:
+        if home is not None:
+            return _namespace.take(home, X, rows)
+        return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+    if home is not None:
+        return X[lo:hi, ...]
+    return X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi]
 
 
 def _frame_dtype(frame):
@@ -251,58 +279,51 @@ def score_rows(
     scores = np.empty(rows.shape[0], dtype=np.float64)
     if rows.size == 0:
         return scores
-    pool = _Pool(X, estimator, response_method, pos_label, xp, compiled)
-    step = batch_size or auto_batch_size(
-        X, device=pool.scorer is not None and pool.xp is not np
-    )
-    lock, done, n_nan = threading.Lock(), [0], [0]
+    scorer = ChunkScorer(estimator, X, response_method, pos_label, xp, compiled)
+    step = batch_size or auto_batch_size(X, device=scorer.xp is not np)
+    lock, done = threading.Lock(), [0]
 
     def run(start, stop, how):
         chunk = rows[start:stop]
         if how == "gather":
-            scores[start:stop] = pool.score(pool.read(None, None, chunk))
+            block_scores = scorer(read_rows(X, None, None, chunk))
         else:
             lo, hi = int(chunk[0]), int(chunk[-1]) + 1
-            block_scores = pool.score(pool.read(lo, hi, None))
-            if how == "span":  # take is faster than fancy indexing
-                block_scores = np.take(block_scores, chunk - lo)
-            scores[start:stop] = block_scores
-        # A NaN check that allocates nothing: a sum of squares is NaN exactly
-        # when a term is (squares are never negative, so no inf - inf).
-        written = scores[start:stop]
-        bad = 0
-        if np.isnan(written @ written):
-            bad = int(np.count_nonzero(np.isnan(written)))
+            block_scores = scorer(read_rows(X, lo, hi))
+            if how == "span":
+                xp = scorer.xp
+                block_scores = xp.take(
+                    block_scores, xp.asarray(chunk - lo, device=_device(block_scores))
+                )
+        if not isinstance(block_scores, np.ndarray):
+            block_scores = _namespace.to_numpy(block_scores)
+        scores[start:stop] = block_scores
         with lock:
-            n_nan[0] += bad
             done[0] += stop - start
             if progress is not None:
                 progress(done[0], rows.shape[0])
 
     # Extra rows are read only for a compiled scorer, whose cost is reading;
     # an estimator's own method sees exactly the rows that need scores.
-    chunks = list(plan_chunks(rows, step, _MAX_SPAN if pool.scorer else 1.0))
-    # Threads serve the estimators' own methods and kernel expansions (exp
-    # is single-threaded). A linear or MLP scorer is matrix products that
-    # BLAS already spreads over the cores: more threads only fight it for
-    # memory bandwidth (measured: 1.5x slower on two cores).
-    n_threads = 1
-    if pool.home is None and pool.xp is np:
-        if pool.scorer is None or pool.scorer.elementwise_bound:
-            n_threads = effective_n_jobs(n_jobs)
+    chunks = list(plan_chunks(rows, step, _MAX_SPAN if scorer.compiled else 1.0))
+    n_threads = effective_n_jobs(n_jobs) if scorer.threads_help else 1
+    if scorer.home is not None:
+        n_threads = 1
+    run_chunks(run, chunks, n_threads)
+    return check_scores(scores)
+
+
+def _device(a):
+    return getattr(a, "device", None)
+
+
+def run_chunks(run, chunks, n_threads):
+    """``run(*chunk)`` for every chunk, on `n_threads` threads when above 1."""
     if n_threads == 1 or len(chunks) == 1:
         for chunk in chunks:
             run(*chunk)
     else:
         _run_threaded(run, chunks, n_threads)
-
-    if n_nan[0]:
-        raise ValueError(
-            f"The estimator's {response_method} returned NaN for {n_nan[0]} of "
-            f"{rows.shape[0]} pool rows; hardness cannot be ranked. Check the "
-            "pool for missing values the estimator does not handle."
-        )
-    return scores
 
 
 def _run_threaded(run, chunks, n_threads):

@@ -1,34 +1,218 @@
-"""Which scored rows are hard: a threshold cut and a deterministic top-k.
+"""Which scored rows are hard: the cut of a pass, written once for every backend.
 
-Both work on plain arrays of row indices and scores. Neither sorts the whole
-pool: the cut is a mask, and the top-k partitions before it sorts the k rows
-it keeps.
+A pass over a pool feeds its chunks' scores to a :class:`Selector`, in the
+namespace where the scores were computed (NumPy, CuPy, any array-API
+library; on Dask, on the worker that holds the block). The selector keeps
+only the hard rows: those scoring strictly above the cut's threshold, and,
+when the cut has a `k`, a running top-k of them (O(k) memory, pruned by the
+k-th best score seen so far). Only they leave the namespace, in
+:meth:`Selector.finish`. The NaN check and the tie rule (the higher score
+first, ties to the lower row index) live here and nowhere else.
 """
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from . import _namespace
 
-def above_threshold(rows, scores, threshold):
-    """Return the rows whose score is strictly above `threshold`.
+# Scores within this relative distance of each other count as tied.
+TIE = 1e-9
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The rule's part of a pass.
+
+    A row is hard when its score is strictly above `threshold`; with `k`,
+    only the `k` hardest of them are kept (ties to the lower row index).
+    """
+
+    threshold: float
+    k: int | None = None
+
+
+@dataclass
+class Selection:
+    """What a pass hands back to the mining loop.
+
+    `rows` (sorted ascending) and `scores` are the hard rows kept; `n_hard`
+    counts every row above the threshold, kept or not; `n_scored` the rows
+    that were scored (those outside the working set); `tie` is the common
+    score when every scored row scored alike (a model that cannot rank),
+    else None.
+    """
+
+    rows: np.ndarray
+    scores: np.ndarray
+    n_hard: int
+    n_scored: int
+    tie: float | None = None
+
+    @classmethod
+    def merge(cls, parts, k=None):
+        """One selection from the selections of disjoint parts of a pool."""
+        rows = np.concatenate([p.rows for p in parts]) if parts else _EMPTY_ROWS
+        scores = np.concatenate([p.scores for p in parts]) if parts else _EMPTY
+        if k is not None and rows.size > k:
+            keep = hardest_positions(rows, scores, k)
+            rows, scores = rows[keep], scores[keep]
+        order = np.argsort(rows, kind="stable")
+        scored = [p for p in parts if p.n_scored]
+        tie = None
+        if scored and all(p.tie is not None for p in scored):
+            values = [p.tie for p in scored]
+            if _tied(min(values), max(values)):
+                tie = max(values)
+        return cls(
+            rows[order],
+            scores[order],
+            sum(p.n_hard for p in parts),
+            sum(p.n_scored for p in parts),
+            tie,
+        )
+
+
+_EMPTY_ROWS = np.empty(0, dtype=np.intp)
+_EMPTY = np.empty(0, dtype=np.float64)
+
+
+def _tied(low, high):
+    return high - low <= TIE * (1.0 + abs(high))
+
+
+def nan_error(n_nan, n_total):
+    """The one error for scores that cannot be ranked."""
+    return ValueError(
+        f"The estimator returned NaN scores for {n_nan} of {n_total} pool rows; "
+        "hardness cannot be ranked. Check the pool for missing values the "
+        "estimator does not handle."
+    )
+
+
+def check_scores(scores):
+    """Raise if a host array of scores holds a NaN (no allocation if not)."""
+    scores = np.asarray(scores)
+    # A sum of squares is NaN exactly when a term is (no inf - inf).
+    if scores.size and np.isnan(scores @ scores):
+        raise nan_error(int(np.count_nonzero(np.isnan(scores))), scores.size)
+    return scores
+
+
+def _has_nan(xp, scores):
+    if xp is np:
+        return bool(np.isnan(scores @ scores))
+    return bool(xp.any(xp.isnan(scores)))
+
+
+class Selector:
+    """Accumulates one pass's cut, chunk by chunk, where the scores live.
 
     Parameters
     ----------
-    rows : ndarray of shape (n,), dtype int
-        Row indices, in the order of `scores`.
-    scores : ndarray of shape (n,)
-        Hardness scores (higher means more positive-looking).
-    threshold : float
-        The cut.
-
-    Returns
-    -------
-    hard_rows : ndarray of int
-        The selected rows, in the order they had in `rows`.
-    hard_scores : ndarray
-        Their scores.
+    cut : Cut
+    xp : array namespace
+        The namespace of the chunks' scores.
     """
-    mask = scores > threshold
-    return rows[mask], scores[mask]
+
+    def __init__(self, cut, xp):
+        self.cut = cut
+        self.xp = xp
+        self.n_hard = self.n_scored = self.n_nan = 0
+        self.low, self.high = math.inf, -math.inf
+        self.untied = False
+        self._rows, self._scores = [], []
+        self._n_held = 0
+        # Once k rows are held, a row must score at least the k-th of them.
+        self._kth = -math.inf
+
+    def add(self, scores, rows, outside=None):
+        """Cut one chunk.
+
+        Parameters
+        ----------
+        scores : 1-D array of namespace `xp`
+            The chunk's scores.
+        rows : int or 1-D integer array of namespace `xp`
+            The rows the scores belong to: an int is the first of a run of
+            consecutive rows.
+        outside : 1-D bool array of namespace `xp` or None
+            Which of them count (rows outside the working set); None: all.
+        """
+        xp, cut = self.xp, self.cut
+        n = scores.shape[0] if outside is None else int(xp.count_nonzero(outside))
+        if n == 0:
+            return
+        self.n_scored += n
+        if _has_nan(xp, scores):
+            nan = xp.isnan(scores)
+            if outside is not None:
+                nan = nan & outside
+            self.n_nan += int(xp.count_nonzero(nan))
+        if not self.untied:
+            # Only until the pass is known to rank: the first chunk, nearly
+            # always.
+            counted = scores if outside is None else scores[outside]
+            self.low = min(self.low, float(xp.min(counted)))
+            self.high = max(self.high, float(xp.max(counted)))
+            self.untied = not _tied(self.low, self.high)
+        hard = scores > cut.threshold
+        if outside is not None:
+            hard = hard & outside
+        n_hard = int(xp.count_nonzero(hard))
+        self.n_hard += n_hard
+        if n_hard == 0:
+            return
+        if self._kth > -math.inf:
+            hard = hard & (scores >= self._kth)
+        index = xp.nonzero(hard)[0]
+        if index.shape[0] == 0:
+            return
+        if isinstance(rows, int | np.integer):
+            picked = xp.astype(index, xp.int64) + int(rows)
+        else:
+            picked = xp.take(rows, index)
+        self._rows.append(picked)
+        self._scores.append(xp.astype(xp.take(scores, index), xp.float64))
+        self._n_held += index.shape[0]
+        if cut.k is not None and self._n_held > max(2 * cut.k, 1024):
+            self._keep_k()
+
+    def _keep_k(self):
+        """Shrink the held rows to the k hardest (ties to the lower row)."""
+        xp, k = self.xp, self.cut.k
+        rows = xp.concat(self._rows) if len(self._rows) > 1 else self._rows[0]
+        scores = xp.concat(self._scores) if len(self._scores) > 1 else self._scores[0]
+        if rows.shape[0] > k:
+            # Row order first, then a stable sort by descending score.
+            order = xp.argsort(rows, stable=True)
+            rows, scores = xp.take(rows, order), xp.take(scores, order)
+            order = xp.argsort(-scores, stable=True)[:k]
+            rows, scores = xp.take(rows, order), xp.take(scores, order)
+            self._kth = float(scores[k - 1])
+        self._rows, self._scores, self._n_held = [rows], [scores], rows.shape[0]
+
+    def finish(self):
+        """The hard rows and their scores, on the host: the only crossing."""
+        if self.n_nan:
+            raise nan_error(self.n_nan, self.n_scored)
+        if not self._rows:
+            rows, scores = _EMPTY_ROWS, _EMPTY
+        else:
+            if self.cut.k is not None:
+                self._keep_k()
+            xp = self.xp
+            rows = self._rows[0] if len(self._rows) == 1 else xp.concat(self._rows)
+            scores = (
+                self._scores[0] if len(self._scores) == 1 else xp.concat(self._scores)
+            )
+            rows = np.asarray(_namespace.to_numpy(rows), dtype=np.intp)
+            scores = np.asarray(_namespace.to_numpy(scores), dtype=np.float64)
+            order = np.argsort(rows, kind="stable")
+            rows, scores = rows[order], scores[order]
+        tie = self.high if self.n_scored and not self.untied else None
+        return Selection(rows, scores, self.n_hard, self.n_scored, tie)
 
 
 def hardest(rows, scores, k):
@@ -51,19 +235,29 @@ def hardest(rows, scores, k):
     -------
     selected : ndarray of int
         The chosen rows, hardest first (highest score, then lowest index).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hardest(np.array([7, 3, 5, 9]), np.array([0.5, 0.9, 0.5, 0.1]), 2)
+    array([3, 5])
     """
+    return rows[hardest_positions(rows, scores, k)]
+
+
+def hardest_positions(rows, scores, k):
+    """Positions in `rows` of :func:`hardest`'s selection, hardest first."""
     n = rows.shape[0]
     if k <= 0:
-        return rows[:0]
+        return np.empty(0, dtype=np.intp)
+    keep = np.arange(n)
     if k < n:
         # The k-th highest score splits the rows into sure keeps (above it) and
         # candidates tied with it; among the tied ones the lowest indices win.
         kth = np.partition(scores, n - k)[n - k]
-        above = scores > kth
         tied = np.flatnonzero(scores == kth)
-        n_tied_kept = k - int(np.count_nonzero(above))
+        n_tied_kept = k - int(np.count_nonzero(scores > kth))
         tied_kept = tied[np.argsort(rows[tied], kind="stable")[:n_tied_kept]]
-        keep = np.concatenate([np.flatnonzero(above), tied_kept])
-        rows, scores = rows[keep], scores[keep]
-    order = np.lexsort((rows, -scores))
-    return rows[order]
+        keep = np.concatenate([np.flatnonzero(scores > kth), tied_kept])
+    order = np.lexsort((rows[keep], -scores[keep]))
+    return keep[order]

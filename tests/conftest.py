@@ -109,3 +109,64 @@ def crossings(monkeypatch):
 
     monkeypatch.setattr(_namespace, "to_numpy", spy)
     return seen
+
+
+class ScriptedModel:
+    """A "model" whose scores are a function of the row ids (column 0).
+
+    `tag` is whatever the scripted fit returned (its round, by default);
+    `score(tag, rows, round)` gives the scores of `rows`.
+    """
+
+    classes_ = np.array([0, 1])
+
+    def __init__(self, tag, score, rnd):
+        self.tag, self.score, self.rnd = tag, score, rnd
+
+    def decision_function(self, X):
+        return np.asarray(self.score(self.tag, X[:, 0].astype(int), self.rnd), float)
+
+
+def mine_scripted(
+    score,
+    *,
+    n_rows,
+    positives,
+    initial,
+    fit=None,
+    validate=None,
+    protected=None,
+    rng=None,
+    batch_size=None,
+    **settings,
+):
+    """Run skhnm's loop over a real pool whose scores a script decides.
+
+    The pool is an ArrayPool of row ids; `fit(rows, round)` returns a tag
+    (the round by default) and `score(tag, rows, round)` scores rows. Returns
+    the result, with `entered_round` (per row) attached.
+    """
+    from skhnm._mining import Learner, Settings, mine
+    from skhnm._pool import ArrayPool, Scoring, round_dtype
+
+    X = np.arange(n_rows, dtype=float).reshape(-1, 1)
+    pool = ArrayPool(X, Scoring("decision_function", 1, batch_size=batch_size))
+    pool.start(np.asarray(positives), np.empty(0, dtype=int))
+    fit = fit or (lambda rows, rnd: rnd)
+    learner = Learner(
+        fit=lambda rows, rnd: ScriptedModel(fit(rows, rnd), score, rnd),
+        protected=protected,
+        validate=None if validate is None else (lambda model: validate(model.tag)),
+    )
+    result = mine(
+        pool,
+        np.asarray(positives),
+        initial,
+        learner,
+        Settings(**settings),
+        rng=rng,
+    )
+    result.entered_round = pool.entered_round(
+        result.best_round, round_dtype(settings["max_rounds"])
+    )
+    return result

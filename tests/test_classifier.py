@@ -162,9 +162,11 @@ def test_pool_exhausted_by_mining(imbalanced):
 
 def test_early_stopping_keeps_the_best_round(imbalanced):
     X, y = imbalanced
-    # No improvement can exceed tol=1, so the second fit already stalls.
+    # No improvement can exceed tol=1, so the second fit already stalls; the
+    # cap leaves hard negatives for later rounds.
     clf = HardNegativeMiningClassifier(
         threshold=-1.0,
+        max_hard_per_round=20,
         early_stopping=True,
         n_iter_no_change=1,
         tol=1.0,

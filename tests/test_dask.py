@@ -77,7 +77,7 @@ def test_only_rows_joining_the_working_set_are_fetched(imbalanced, monkeypatch):
     real = _dask.DaskPool.take
 
     def spy(self, rows, keep=True):
-        before = set(self._rows.tolist())
+        before = set(self._cache.rows_held.tolist())
         fetched.append(len(set(np.asarray(rows).tolist()) - before))
         return real(self, rows, keep)
 

@@ -1,10 +1,11 @@
-"""The bootstrap loop on its own, driven by synthetic fit and score callables."""
+"""The bootstrap loop on its own, over a pool whose scores a script decides."""
 
 import math
 
 import numpy as np
+from conftest import mine_scripted
 
-from skhnm._mining import HISTORY_KEYS, mine
+from skhnm._mining import HISTORY_KEYS
 
 POOL = np.arange(10, 110)  # 100 negatives; rows 0-9 are positives
 POSITIVES = np.arange(10)
@@ -15,12 +16,11 @@ def fixed_scores(model, rows, rnd):
     return HARDNESS[rows - 10]
 
 
-def run(**params):
-    """mine() over POOL, with a model that is its round number by default."""
-    defaults = dict(
-        positives=POSITIVES, pool=POOL, fit=lambda rows, rnd: rnd, score=fixed_scores
-    )
-    return mine(**{**defaults, **params})
+def run(score=fixed_scores, **params):
+    """The loop over POOL, with a model that is its round number by default."""
+    result = mine_scripted(score, n_rows=110, positives=POSITIVES, **params)
+    result.entered_round = result.entered_round[POOL]
+    return result
 
 
 def test_every_round_scores_only_the_outside_pool_with_the_current_model():
@@ -112,7 +112,7 @@ def test_early_stopping_keeps_best_round_and_its_working_set():
     assert result.termination == "early_stopping"
     assert result.n_rounds == 3
     assert result.best_round == 1
-    assert result.model == 1
+    assert result.model.tag == 1
     assert result.negatives.size == 15
     assert result.entered_round.max() == 1
     np.testing.assert_array_equal(

@@ -1,0 +1,393 @@
+"""Pools: where the rows live, behind the one interface the mining loop uses.
+
+A pool holds every training row (positives, negatives that may be mined,
+held-out validation rows) and one small integer code per row, its place in
+the run:
+
+=====================  ==================================================
+code                   the row is
+=====================  ==================================================
+``0 <= code < HELD``   a working negative that entered at round ``code``
+``OUTSIDE`` (-1)       a negative never in the working set
+``<= -2``              an evicted negative, last entered at ``-2 - code``
+``POSITIVE``           a training positive (always in the working set)
+``HELD``               a held-out row: never trained on, never mined
+=====================  ==================================================
+
+so the rows a pass scores are exactly those with ``code < 0``: one
+comparison masks a chunk. The codes are int16 (int32 past 32,000 rounds):
+two bytes a row for the whole run, and the only per-row state.
+
+Every pool answers the same calls (:class:`Pool`): `rows` (host rows to fit
+on), `score` (scores of a few rows), `select` (one streaming pass over the
+rows outside the working set that returns only the hard ones, cut where the
+scores live), `enter` and `evict` (update the codes), `is_outside` (for
+random draws) and `entered_round` (the per-row record left at the end).
+
+- :class:`ArrayPool`: host containers (NumPy arrays, memmaps, SciPy CSR,
+  DataFrames), scored with NumPy, or streamed chunk by chunk to a device
+  namespace (CuPy) when one is asked for;
+- :class:`NamespacePool`: an array of another array-API namespace (CuPy on
+  a GPU, ``array-api-strict`` in tests), scored and cut where it lives,
+  with a copy of the codes there;
+- :class:`skhnm._dask.DaskPool`: a Dask array, scored and cut on the
+  workers, its codes a Dask array on the workers.
+"""
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.externals.array_api_compat import (
+    is_cupy_namespace,
+    is_numpy_namespace,
+    is_torch_namespace,
+)
+
+from . import _namespace
+from ._scoring import (
+    _MAX_SPAN,
+    ChunkScorer,
+    auto_batch_size,
+    read_rows,
+    run_chunks,
+    score_rows,
+)
+from ._selection import Selector
+
+OUTSIDE = -1
+
+
+def code_dtype(max_rounds):
+    """The smallest signed type holding every code of a run."""
+    return np.int16 if max_rounds + 3 < np.iinfo(np.int16).max - 1 else np.int32
+
+
+def codes_of(dtype):
+    """The codes ``(POSITIVE, HELD)`` of a code dtype: the top of its range."""
+    top = int(np.iinfo(dtype).max)
+    return top, top - 1
+
+
+def round_dtype(max_rounds):
+    """The smallest signed type holding the rounds -1 .. `max_rounds`."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if max_rounds <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def entered_from_codes(codes, best_round, dtype):
+    """The round each row last entered the working set (-1: never).
+
+    Rounds after `best_round` (the kept model's) count as never.
+    """
+    positive, held = codes_of(codes.dtype)
+    out = np.where(codes < 0, -2 - codes, codes)  # evicted rows: their round
+    out[codes == OUTSIDE] = -1
+    out[codes == positive] = 0
+    out[(codes == held) | (out > best_round)] = -1
+    return out.astype(dtype)
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a pool's rows are scored: the same for every call of a run."""
+
+    response_method: str
+    pos_label: Any
+    batch_size: int | None = None
+    n_jobs: int | None = None
+    xp: Any = None  # device namespace a host pool is streamed to (CuPy)
+
+
+class Pool:
+    """The mining loop's view of a pool (see the module docstring).
+
+    Subclasses keep the codes where the rows are; this base class keeps
+    only counts.
+    """
+
+    n_rows: int
+    n_outside: int = 0
+
+    def start(self, positives, held_out):
+        """Codes for a new run: `positives` and `held_out` marked, rest outside."""
+        raise NotImplementedError
+
+    def enter(self, rows, rnd):
+        """`rows` (sorted, outside) join the working set at round `rnd`."""
+        raise NotImplementedError
+
+    def evict(self, rows):
+        """`rows` (sorted, working negatives) go back outside."""
+        raise NotImplementedError
+
+    def is_outside(self, rows):
+        """Which of `rows` are negatives outside the working set (bool mask)."""
+        raise NotImplementedError
+
+    def outside_rows(self):
+        """Every negative outside the working set (sorted; for small draws)."""
+        raise NotImplementedError
+
+    def rows(self, indices, keep=True):
+        """`X[indices]` on the host, to fit on.
+
+        With `keep`, a backend may keep them, so that the next call fetches
+        only the rows not already fetched.
+        """
+        raise NotImplementedError
+
+    def score(self, model, indices):
+        """Scores of a few rows (sorted), float64 on the host, NaN-checked."""
+        raise NotImplementedError
+
+    def select(self, model, cut, progress=None):
+        """One pass over the rows outside the working set: a `Selection`."""
+        raise NotImplementedError
+
+    def entered_round(self, best_round, dtype):
+        """The round each row last entered (-1 never), as a host array."""
+        raise NotImplementedError
+
+
+class ArrayPool(Pool):
+    """A pool in host memory: NumPy array or memmap, SciPy CSR, DataFrame.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The rows; never copied (a pass reads it chunk by chunk).
+    scoring : Scoring
+    dtype : numpy dtype
+        Of the codes (:func:`code_dtype`).
+    codes : ndarray or None
+        Codes to start from (a Dask block's), else set by :meth:`start`.
+    """
+
+    def __init__(self, X, scoring, dtype=np.int16, codes=None):
+        self.X = X
+        self.scoring = scoring
+        self.n_rows = X.shape[0]
+        self.dtype = np.dtype(dtype) if codes is None else codes.dtype
+        self._codes = codes
+        if codes is not None:
+            self.n_outside = int(np.count_nonzero(codes < 0))
+
+    # ------------------------------------------------------------- codes
+
+    def start(self, positives, held_out):
+        positive, held = codes_of(self.dtype)
+        codes = np.full(self.n_rows, OUTSIDE, dtype=self.dtype)
+        codes[held_out] = held
+        codes[positives] = positive
+        self._codes = codes
+        self.n_outside = int(self.n_rows - np.size(positives) - np.size(held_out))
+
+    def enter(self, rows, rnd):
+        self._codes[rows] = rnd
+        self.n_outside -= np.size(rows)
+
+    def evict(self, rows):
+        self._codes[rows] = -2 - self._codes[rows]
+        self.n_outside += np.size(rows)
+
+    def is_outside(self, rows):
+        return self._codes[rows] < 0
+
+    def outside_rows(self):
+        return np.flatnonzero(self._codes < 0)
+
+    def entered_round(self, best_round, dtype):
+        return entered_from_codes(self._codes, best_round, dtype)
+
+    def _chunk_codes(self, lo, hi):
+        return self._codes[lo:hi]
+
+    # ----------------------------------------------------------- scoring
+
+    def rows(self, indices, keep=True):
+        return _namespace.take_rows(self.X, indices)
+
+    def score(self, model, indices):
+        s = self.scoring
+        return score_rows(
+            model,
+            self.X,
+            indices,
+            response_method=s.response_method,
+            pos_label=s.pos_label,
+            batch_size=s.batch_size,
+            n_jobs=s.n_jobs,
+            xp=s.xp,
+        )
+
+    def select(self, model, cut, progress=None):
+        s = self.scoring
+        scorer = ChunkScorer(model, self.X, s.response_method, s.pos_label, s.xp)
+        xp = scorer.xp
+        selector = Selector(cut, xp)
+        step = s.batch_size or auto_batch_size(self.X, device=xp is not np)
+        lock, done = threading.Lock(), [0]
+        total = self.n_outside
+
+        def run(lo, hi):
+            codes = self._chunk_codes(lo, hi)
+            outside = codes < 0
+            n_out = _count(outside)
+            if n_out == 0:
+                return
+            rows, mask = lo, None
+            if n_out == hi - lo:
+                block = read_rows(self.X, lo, hi)
+            elif scorer.compiled and n_out * _MAX_SPAN >= hi - lo:
+                # Reading a few extra rows costs less than copying the wanted
+                # ones; their scores are masked off.
+                block, mask = read_rows(self.X, lo, hi), outside
+            else:
+                rows = _nonzero(outside) + lo
+                block = read_rows(self.X, None, None, rows)
+            scores = scorer(block)
+            rows = rows if isinstance(rows, int) else _into(xp, rows)
+            mask = None if mask is None else _into(xp, mask)
+            with lock:
+                selector.add(scores, rows, mask)
+                done[0] += n_out
+                if progress is not None:
+                    progress(done[0], total)
+
+        ranges = [
+            (lo, min(lo + step, self.n_rows)) for lo in range(0, self.n_rows, step)
+        ]
+        n_threads = effective_n_jobs(s.n_jobs) if scorer.threads_help else 1
+        if _namespace.namespace_of(self.X) is not None:
+            n_threads = 1
+        run_chunks(run, ranges, n_threads)
+        return selector.finish()
+
+
+class NamespacePool(ArrayPool):
+    """A pool that lives in an array-API namespace (CuPy, array-api-strict).
+
+    Its rows never leave the namespace except to be fitted on (and then only
+    the rows not fetched before). The codes live on the host and, copied,
+    in the namespace, so a pass masks and cuts there: only the hard rows'
+    indices and scores come back.
+    """
+
+    def __init__(self, X, scoring, dtype=np.int16, codes=None):
+        super().__init__(X, scoring, dtype, codes)
+        self.home = _namespace.namespace_of(X)
+        self._cache = RowCache(lambda rows: _namespace.take_rows(X, rows))
+        self._mirror = None if codes is None else self._upload(codes)
+
+    def _upload(self, codes):
+        return self.home.asarray(codes, device=self.X.device)
+
+    def start(self, positives, held_out):
+        super().start(positives, held_out)
+        self._mirror = self._upload(self._codes)
+
+    def enter(self, rows, rnd):
+        super().enter(rows, rnd)
+        self._sync(rows)
+
+    def evict(self, rows):
+        super().evict(rows)
+        self._sync(rows)
+
+    def _sync(self, rows):
+        """Copy the changed codes into the namespace: only they travel."""
+        xp = self.home
+        if _can_scatter(xp):
+            index = xp.asarray(np.asarray(rows, dtype=np.int64), device=self.X.device)
+            self._mirror[index] = xp.asarray(self._codes[rows], device=self.X.device)
+        else:  # the standard has no scatter: copy the codes again
+            self._mirror = self._upload(self._codes)
+
+    def _chunk_codes(self, lo, hi):
+        return self._mirror[lo:hi]
+
+    def rows(self, indices, keep=True):
+        return self._cache.get(indices, keep)
+
+
+def _can_scatter(xp):
+    return is_cupy_namespace(xp) or is_numpy_namespace(xp) or is_torch_namespace(xp)
+
+
+def _count(mask):
+    if isinstance(mask, np.ndarray):
+        return int(np.count_nonzero(mask))
+    xp = _namespace.namespace_of(mask)
+    return int(xp.count_nonzero(mask))
+
+
+def _nonzero(mask):
+    if isinstance(mask, np.ndarray):
+        return np.flatnonzero(mask)
+    xp = _namespace.namespace_of(mask)
+    return xp.nonzero(mask)[0]
+
+
+def _into(xp, a):
+    """`a` (a mask or row indices) in namespace `xp`, where the scores are."""
+    if xp is np:
+        return a if isinstance(a, np.ndarray) else _namespace.to_numpy(a)
+    return xp.asarray(a)
+
+
+class RowCache:
+    """Host copies of the rows last fitted on: a round fetches only new rows.
+
+    Parameters
+    ----------
+    fetch : callable ``fetch(rows) -> ndarray``
+        Copies sorted rows to the host.
+    """
+
+    def __init__(self, fetch):
+        self.fetch = fetch
+        self._rows = np.empty(0, dtype=np.intp)  # sorted, fetched already
+        self._data = None
+
+    def get(self, rows, keep=True):
+        """`X[rows]` as NumPy; rows fetched before are not fetched again.
+
+        With `keep`, the cache then holds exactly `rows` (the working set),
+        so it never grows beyond what a fit needs anyway.
+        """
+        rows = np.asarray(rows, dtype=np.intp)
+        missing = np.setdiff1d(rows, self._rows)
+        fetched = self.fetch(missing) if missing.size else None
+        if self._data is None:
+            have_rows, have = missing, fetched
+        elif fetched is None:
+            have_rows, have = self._rows, self._data
+        else:
+            have_rows = np.concatenate([self._rows, missing])
+            have = np.concatenate([self._data, fetched])
+            order = np.argsort(have_rows, kind="stable")
+            have_rows, have = have_rows[order], have[order]
+        out = have[np.searchsorted(have_rows, rows)]
+        if keep:
+            self._rows, self._data = np.sort(rows), out[np.argsort(rows)]
+        return out
+
+    @property
+    def rows_held(self):
+        return self._rows
+
+
+def make_pool(X, scoring, dtype=np.int16, codes=None):
+    """The pool for `X`'s home: a Dask array, an array namespace, or the host."""
+    from . import _dask
+
+    if isinstance(X, _dask.DaskPool):
+        return X.bind(scoring, dtype)
+    if _namespace.namespace_of(X) is not None:
+        return NamespacePool(X, scoring, dtype, codes)
+    return ArrayPool(X, scoring, dtype, codes)
