@@ -47,6 +47,7 @@ from ._compiled import compile_scorer
 from ._mining import Learner, Settings, draw_outside, mine
 from ._pool import Scoring, code_dtype, make_pool, round_dtype
 from ._progress import scoring_progress
+from ._rows import member, merge
 from ._scoring import resolve_response_method
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -136,7 +137,7 @@ def _support_rows(model, train_rows, rows):
     support = getattr(final, "support_", None)
     if support is None:
         return np.zeros(rows.shape[0], dtype=bool)
-    return np.isin(rows, train_rows[np.asarray(support)])
+    return member(rows, np.sort(train_rows[np.asarray(support)]))
 
 
 def _seed_random_states(estimator, seed):
@@ -447,9 +448,9 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     >>> int(y.sum()), int((y == 0).sum())
     (107, 2893)
     >>> clf.history_["n_hard"], clf.history_["n_evicted"]
-    ([1343, 1, 0], [119, 353, 0])
+    ([1344, 1, 0], [115, 351, 0])
     >>> clf.negative_indices_.size, clf.termination_condition_
-    (1193, 'no_hard_negatives')
+    (1200, 'no_hard_negatives')
     >>> clf.predict(X[:3])
     array([0, 0, 0])
     """
@@ -617,7 +618,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         positives = _flatnonzero(y == pos_label)
         val_rows = self._split_validation(y, positives, rng)
         if val_rows.size:
-            positives = np.setdiff1d(positives, val_rows, assume_unique=True)
+            positives = positives[~member(positives, val_rows)]
         pool = make_pool(
             X,
             Scoring(
@@ -647,8 +648,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         i_pos = int(np.flatnonzero(classes == pos_label)[0])
 
         def labels(rows):
-            is_pos = np.isin(rows, positives, assume_unique=True)
-            return classes[np.where(is_pos, i_pos, 1 - i_pos)]
+            return classes[np.where(member(rows, positives), i_pos, 1 - i_pos)]
 
         def fit(rows, rnd):
             est = _seed_random_states(clone(base), seed)
@@ -901,9 +901,9 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         # The sampler sees the training rows' features (a copy, as any
         # imbalanced-learn sampler needs) and a 1/0 target.
         negatives = pool.outside_rows()
-        train_rows = np.union1d(positives, negatives)
+        train_rows = merge(positives, negatives)
         sampler = _seed_random_states(clone(self.sampler), rng.randint(_MAX_SEED))
-        y_sample = np.isin(train_rows, positives).view(np.int8)
+        y_sample = member(train_rows, positives).view(np.int8)
         if getattr(sampler, "_sampling_type", None) in (None, "under-sampling"):
             sampler.set_params(sampling_strategy={0: n_initial})
         sampler.fit_resample(_namespace.take_rows(X, train_rows), y_sample)

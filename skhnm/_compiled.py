@@ -288,7 +288,7 @@ class CompiledScorer:
 
     def _params(self, xp, device, dtype):
         """The stages' arrays in namespace `xp`, cached per (xp, device, dtype)."""
-        key = (xp.__name__, str(device), str(dtype))
+        key = (xp.__name__, device if device is None else str(device), dtype)
         if key not in self._bound:
 
             def put(a):

@@ -47,7 +47,8 @@ def _set_block(block, rows, value, block_info=None):
 def _select_block(block, codes, args, offset):
     """One block's hard rows, on the worker that holds it."""
     model, scoring, cut = args
-    selection = make_pool(block, scoring, codes=codes).select(model, cut)
+    # NaN scores are counted here and raised once, for the whole pool.
+    selection = make_pool(block, scoring, codes=codes).select_unchecked(model, cut)
     selection.rows += offset
     return selection
 
@@ -177,7 +178,7 @@ class DaskPool(Pool):
                 for b, c, o in zip(blocks, codes, offsets, strict=True)
             ]
         )
-        return Selection.merge(list(parts), cut.k)
+        return Selection.merge(list(parts), cut.k).checked()
 
 
 def predict_lazily(estimator, method, X, classes):

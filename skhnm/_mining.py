@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from ._rows import distinct, member, merge
 from ._selection import TIE, Cut, hardest
 
 CRITERIA = ("threshold", "rank", "k_best")
@@ -149,7 +150,7 @@ def mine(
     for rnd in range(settings.max_rounds + 1):
         record = Round(rnd, work.size)
         t0 = time.perf_counter()
-        train_rows = np.union1d(positives, work)
+        train_rows = merge(positives, work)
         model = _step("fitting the estimator", rnd, learner.fit, train_rows, rnd)
         record.fit_time = time.perf_counter() - t0
         if learner.validate is not None:
@@ -185,7 +186,7 @@ def mine(
             # more random negatives to learn from.
             grown = draw_outside(pool, rng, settings.n_guard)
             pool.enter(grown, rnd + 1)
-            work = np.union1d(work, grown)
+            work = merge(work, grown)
             record.n_random = grown.size
         elif termination is None:
             n_add = record.n_hard if cut.k is None else min(record.n_hard, cut.k)
@@ -207,7 +208,7 @@ def mine(
                 record.n_evicted = int(np.count_nonzero(evict))
             added = np.sort(hardest(selection.rows, selection.scores, n_add))
             pool.enter(added, rnd + 1)
-            work = np.union1d(work, added)
+            work = merge(work, added)
             record.n_added = added.size
 
         for key, value in asdict(record).items():
@@ -336,13 +337,15 @@ def draw_outside(pool, rng, n):
         need = n - chosen.size
         draws = int(1.25 * need * pool.n_rows / (pool.n_outside - chosen.size)) + 64
         candidates = rng.randint(0, pool.n_rows, size=draws).astype(np.intp)
-        candidates = candidates[pool.is_outside(candidates)]
-        # Distinct, in the order drawn, and not drawn before.
-        _, first = np.unique(candidates, return_index=True)
-        candidates = candidates[np.sort(first)]
-        candidates = candidates[~np.isin(candidates, chosen)]
-        chosen = np.concatenate([chosen, candidates[:need]])
-    return np.sort(chosen)
+        candidates = distinct(candidates[pool.is_outside(candidates)])
+        if chosen.size:
+            candidates = candidates[~member(candidates, chosen)]
+        if candidates.size > need:
+            # A uniform subset of a uniform sample is a uniform sample.
+            pick = np.sort(rng.choice(candidates.size, need, replace=False))
+            candidates = candidates[pick]
+        chosen = merge(chosen, candidates)
+    return chosen
 
 
 def plan_cache(scores, keep, n_add, evict_threshold, max_negatives):

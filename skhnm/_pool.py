@@ -47,6 +47,7 @@ from sklearn.externals.array_api_compat import (
 )
 
 from . import _namespace
+from ._rows import member
 from ._scoring import (
     _MAX_SPAN,
     ChunkScorer,
@@ -58,6 +59,8 @@ from ._scoring import (
 from ._selection import Selector
 
 OUTSIDE = -1
+# A compiled linear pass reads views this many batches long.
+_SCAN_BATCHES = 4
 
 
 def code_dtype(max_rounds):
@@ -226,11 +229,27 @@ class ArrayPool(Pool):
         )
 
     def select(self, model, cut, progress=None):
+        return self.select_unchecked(model, cut, progress).checked()
+
+    def select_unchecked(self, model, cut, progress=None):
+        """:meth:`select`, with NaN scores counted instead of raised."""
         s = self.scoring
         scorer = ChunkScorer(model, self.X, s.response_method, s.pos_label, s.xp)
         xp = scorer.xp
         selector = Selector(cut, xp)
         step = s.batch_size or auto_batch_size(self.X, device=xp is not np)
+        gather_step = step
+        if (
+            s.batch_size is None
+            and isinstance(self.X, np.ndarray)
+            and scorer.compiled
+            and xp is np
+            and not scorer.threads_help
+        ):
+            # A product over a view of a dense array allocates only its
+            # scores: longer views cost fewer calls. Copies (gathers) stay
+            # one batch at a time.
+            step *= _SCAN_BATCHES
         lock, done = threading.Lock(), [0]
         total = self.n_outside
 
@@ -240,21 +259,28 @@ class ArrayPool(Pool):
             n_out = _count(outside)
             if n_out == 0:
                 return
-            rows, mask = lo, None
             if n_out == hi - lo:
-                block = read_rows(self.X, lo, hi)
+                parts = [(read_rows(self.X, lo, hi), lo, None)]
             elif scorer.compiled and n_out * _MAX_SPAN >= hi - lo:
                 # Reading a few extra rows costs less than copying the wanted
                 # ones; their scores are masked off.
-                block, mask = read_rows(self.X, lo, hi), outside
+                parts = [(read_rows(self.X, lo, hi), lo, outside)]
             else:
-                rows = _nonzero(outside) + lo
-                block = read_rows(self.X, None, None, rows)
-            scores = scorer(block)
-            rows = rows if isinstance(rows, int) else _into(xp, rows)
-            mask = None if mask is None else _into(xp, mask)
+                wanted = _nonzero(outside) + lo
+                spans = [
+                    wanted[i : min(i + gather_step, n_out)]
+                    for i in range(0, n_out, gather_step)
+                ]
+                parts = (
+                    (read_rows(self.X, None, None, rows), rows, None) for rows in spans
+                )
+            for block, rows, mask in parts:
+                scores = scorer(block)
+                rows = rows if isinstance(rows, int) else _into(xp, rows)
+                mask = None if mask is None else _into(xp, mask)
+                with lock:
+                    selector.add(scores, rows, mask, None if mask is None else n_out)
             with lock:
-                selector.add(scores, rows, mask)
                 done[0] += n_out
                 if progress is not None:
                     progress(done[0], total)
@@ -361,7 +387,7 @@ class RowCache:
         so it never grows beyond what a fit needs anyway.
         """
         rows = np.asarray(rows, dtype=np.intp)
-        missing = np.setdiff1d(rows, self._rows)
+        missing = rows[~member(rows, self._rows)]
         fetched = self.fetch(missing) if missing.size else None
         if self._data is None:
             have_rows, have = missing, fetched

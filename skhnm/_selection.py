@@ -49,6 +49,13 @@ class Selection:
     n_hard: int
     n_scored: int
     tie: float | None = None
+    n_nan: int = 0
+
+    def checked(self):
+        """This selection, or the one error for NaN scores."""
+        if self.n_nan:
+            raise nan_error(self.n_nan, self.n_scored)
+        return self
 
     @classmethod
     def merge(cls, parts, k=None):
@@ -71,6 +78,7 @@ class Selection:
             sum(p.n_hard for p in parts),
             sum(p.n_scored for p in parts),
             tie,
+            sum(p.n_nan for p in parts),
         )
 
 
@@ -100,6 +108,13 @@ def check_scores(scores):
     return scores
 
 
+def _and(xp, a, b):
+    """``a & b``, into `a` where the namespace allows it (a is a temporary)."""
+    if xp is np:
+        return np.logical_and(a, b, out=a)
+    return a & b
+
+
 def _has_nan(xp, scores):
     if xp is np:
         return bool(np.isnan(scores @ scores))
@@ -127,7 +142,7 @@ class Selector:
         # Once k rows are held, a row must score at least the k-th of them.
         self._kth = -math.inf
 
-    def add(self, scores, rows, outside=None):
+    def add(self, scores, rows, outside=None, n=None):
         """Cut one chunk.
 
         Parameters
@@ -139,9 +154,12 @@ class Selector:
             consecutive rows.
         outside : 1-D bool array of namespace `xp` or None
             Which of them count (rows outside the working set); None: all.
+        n : int or None
+            How many count, when the caller knows.
         """
         xp, cut = self.xp, self.cut
-        n = scores.shape[0] if outside is None else int(xp.count_nonzero(outside))
+        if n is None:
+            n = scores.shape[0] if outside is None else int(xp.count_nonzero(outside))
         if n == 0:
             return
         self.n_scored += n
@@ -159,22 +177,25 @@ class Selector:
             self.untied = not _tied(self.low, self.high)
         hard = scores > cut.threshold
         if outside is not None:
-            hard = hard & outside
-        n_hard = int(xp.count_nonzero(hard))
-        self.n_hard += n_hard
-        if n_hard == 0:
-            return
-        if self._kth > -math.inf:
-            hard = hard & (scores >= self._kth)
+            hard = _and(xp, hard, outside)
         index = xp.nonzero(hard)[0]
+        self.n_hard += index.shape[0]
         if index.shape[0] == 0:
             return
+        picked = xp.take(scores, index)
+        if self._kth > -math.inf:
+            # Once k rows are held, only rows as hard as the k-th can matter
+            # (a tie may still win on its lower row index).
+            keep = picked >= self._kth
+            index, picked = index[keep], picked[keep]
+            if index.shape[0] == 0:
+                return
         if isinstance(rows, int | np.integer):
-            picked = xp.astype(index, xp.int64) + int(rows)
+            index = xp.astype(index, xp.int64) + int(rows)
         else:
-            picked = xp.take(rows, index)
-        self._rows.append(picked)
-        self._scores.append(xp.astype(xp.take(scores, index), xp.float64))
+            index = xp.take(rows, index)
+        self._rows.append(index)
+        self._scores.append(xp.astype(picked, xp.float64))
         self._n_held += index.shape[0]
         if cut.k is not None and self._n_held > max(2 * cut.k, 1024):
             self._keep_k()
@@ -184,7 +205,11 @@ class Selector:
         xp, k = self.xp, self.cut.k
         rows = xp.concat(self._rows) if len(self._rows) > 1 else self._rows[0]
         scores = xp.concat(self._scores) if len(self._scores) > 1 else self._scores[0]
-        if rows.shape[0] > k:
+        if rows.shape[0] > k and xp is np:
+            keep = hardest_positions(rows, scores, k)
+            rows, scores = rows[keep], scores[keep]
+            self._kth = float(scores[k - 1])
+        elif rows.shape[0] > k:
             # Row order first, then a stable sort by descending score.
             order = xp.argsort(rows, stable=True)
             rows, scores = xp.take(rows, order), xp.take(scores, order)
@@ -194,9 +219,11 @@ class Selector:
         self._rows, self._scores, self._n_held = [rows], [scores], rows.shape[0]
 
     def finish(self):
-        """The hard rows and their scores, on the host: the only crossing."""
-        if self.n_nan:
-            raise nan_error(self.n_nan, self.n_scored)
+        """The hard rows and their scores, on the host: the only crossing.
+
+        NaN scores are counted, not raised: call :meth:`Selection.checked`
+        once the whole pass (every block of it) is in.
+        """
         if not self._rows:
             rows, scores = _EMPTY_ROWS, _EMPTY
         else:
@@ -212,7 +239,7 @@ class Selector:
             order = np.argsort(rows, kind="stable")
             rows, scores = rows[order], scores[order]
         tie = self.high if self.n_scored and not self.untied else None
-        return Selection(rows, scores, self.n_hard, self.n_scored, tie)
+        return Selection(rows, scores, self.n_hard, self.n_scored, tie, self.n_nan)
 
 
 def hardest(rows, scores, k):

@@ -12,7 +12,7 @@ from sklearn.svm import SVC, LinearSVC
 
 from skhnm import HardNegativeMiningClassifier
 from skhnm._classifier import _support_rows
-from skhnm._mining import mine, plan_cache
+from skhnm._mining import plan_cache
 
 
 def svm_objective(svc, X, y):

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
@@ -657,13 +657,32 @@ def test_grid_search_over_mining_and_estimator_parameters(imbalanced):
         cv=StratifiedKFold(3),
         n_jobs=2,
     ).fit(X, y)
-    assert len(search.cv_results_["params"]) == 16
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
-    assert search.best_estimator_.termination_condition_ in {
-        "no_hard_negatives",
-        "max_rounds",
-        "pool_exhausted",
-    }
+    results = search.cv_results_
+    scores = results["mean_test_score"]
+    # Each candidate's score is what a fit with its parameters gets.
+    for i in (0, 6, 15):
+        expected = cross_val_score(
+            clone(search.estimator).set_params(**results["params"][i]),
+            X,
+            y,
+            scoring="average_precision",
+            cv=StratifiedKFold(3),
+        ).mean()
+        assert scores[i] == pytest.approx(expected)
+    # Every parameter reaches the fits: changing it alone changes a score.
+    for name in ("ratio", "threshold", "max_rounds", "estimator__C"):
+        others = [
+            tuple(v for k, v in sorted(p.items()) if k != name)
+            for p in results["params"]
+        ]
+        pairs = [
+            (i, j)
+            for i in range(16)
+            for j in range(i + 1, 16)
+            if others[i] == others[j]
+        ]
+        assert any(scores[i] != scores[j] for i, j in pairs), name
+    assert search.best_params_ == results["params"][int(np.argmax(scores))]
 
 
 def test_early_stopping_scores_the_positive_class_with_string_labels(imbalanced):

@@ -129,3 +129,25 @@ def test_a_pool_larger_than_a_workers_memory_is_mined_without_gathering_it():
         assert len(client.scheduler_info()["workers"]) == 2
         pred = clf.predict(X[:100_000]).compute()
         assert pred.shape == (100_000,)
+
+
+class NaNForLargeFirstFeature(LinearSVC):
+    """Scores NaN where the first feature is above 1: a model that cannot rank."""
+
+    def decision_function(self, X):
+        scores = super().decision_function(X)
+        return np.where(np.asarray(X)[:, 0] > 1.0, np.nan, scores)
+
+
+def test_nan_scores_are_the_same_error_on_numpy_and_dask(imbalanced):
+    X, y = imbalanced
+    params = dict(threshold=-1.0, max_rounds=2, random_state=0)
+    with pytest.raises(ValueError) as local:
+        HardNegativeMiningClassifier(NaNForLargeFirstFeature(), **params).fit(X, y)
+    with dask.config.set(scheduler="sync"), pytest.raises(ValueError) as remote:
+        HardNegativeMiningClassifier(NaNForLargeFirstFeature(), **params).fit(
+            da.from_array(X, chunks=300), y
+        )
+    assert "NaN scores for" in str(local.value)
+    assert str(remote.value) == str(local.value)
+    assert local.value.__notes__ == remote.value.__notes__

@@ -27,6 +27,26 @@ def cp():
     return pytest.importorskip("cupy")
 
 
+@pytest.fixture
+def scored_on(monkeypatch):
+    """Names of the namespaces compiled scorers ran in, call by call."""
+    from skhnm._compiled import CompiledScorer
+
+    seen = []
+    real = CompiledScorer.__call__
+
+    def spy(self, chunk, xp):
+        seen.append(xp.__name__)
+        return real(self, chunk, xp)
+
+    monkeypatch.setattr(CompiledScorer, "__call__", spy)
+    return seen
+
+
+def _on_gpu(seen):
+    return bool(seen) and all("cupy" in name for name in seen)
+
+
 def _no_device_arrays(clf):
     values = [*vars(clf).values(), *vars(clf.estimator_).values()]
     return not [v for v in values if type(v).__module__.startswith("cupy")]
@@ -49,12 +69,14 @@ def test_compiled_scores_on_the_gpu_agree(imbalanced, cp, est):
 
 @pytest.mark.parametrize("est", [LinearSVC(), SVC()], ids=["linear", "rbf"])
 def test_a_cupy_pool_fits_like_numpy_and_the_model_needs_no_gpu(
-    imbalanced, cp, est, same_fit
+    imbalanced, cp, est, same_fit, scored_on
 ):
     X, y = imbalanced
     params = dict(threshold=-1.0, max_rounds=3, random_state=0)
     ref = HardNegativeMiningClassifier(est, **params).fit(X, y)
+    scored_on.clear()
     clf = HardNegativeMiningClassifier(est, **params).fit(cp.asarray(X), y)
+    assert _on_gpu(scored_on)
     same_fit(clf, ref)
     assert _no_device_arrays(clf)
     restored = pickle.loads(pickle.dumps(clf))
@@ -62,11 +84,13 @@ def test_a_cupy_pool_fits_like_numpy_and_the_model_needs_no_gpu(
 
 
 @pytest.mark.parametrize("device", ["cuda", "auto"])
-def test_a_host_pool_streams_to_the_gpu(imbalanced, cp, device, same_fit):
+def test_a_host_pool_streams_to_the_gpu(imbalanced, cp, device, same_fit, scored_on):
     X, y = imbalanced
     params = dict(threshold=-1.0, max_rounds=3, random_state=0, batch_size=300)
     ref = HardNegativeMiningClassifier(SVC(), **params).fit(X, y)
+    scored_on.clear()
     clf = HardNegativeMiningClassifier(SVC(), device=device, **params).fit(X, y)
+    assert _on_gpu(scored_on)
     same_fit(clf, ref)
     assert _no_device_arrays(clf)
 
@@ -78,8 +102,9 @@ def test_cuda_without_a_compiled_scorer_warns_and_scores_on_the_cpu(
     tree = DecisionTreeClassifier(max_depth=3, random_state=0)
     params = dict(threshold=0.2, max_rounds=2, random_state=0)
     ref = HardNegativeMiningClassifier(tree, **params).fit(X, y)
-    with pytest.warns(UserWarning, match="no compiled scorer"):
+    with pytest.warns(UserWarning, match="no compiled scorer") as record:
         clf = HardNegativeMiningClassifier(tree, device="cuda", **params).fit(X, y)
+    assert len(record) == 1 and record[0].filename == __file__
     same_fit(clf, ref)
 
 
@@ -93,17 +118,25 @@ def test_float32_device_pool(cp):
             LinearSVC(), threshold=-1.0, random_state=0
         ).fit(cp.asarray(X), y)
     assert clf.history_["n_scored"][0] > 0
+    ref = HardNegativeMiningClassifier(LinearSVC(), threshold=-1.0, random_state=0).fit(
+        X, y
+    )
+    np.testing.assert_array_equal(clf.negative_indices_, ref.negative_indices_)
     assert _no_device_arrays(clf)
 
 
-def test_a_cupy_backed_dask_pool_scores_on_the_gpus(imbalanced, cp, same_fit):
+def test_a_cupy_backed_dask_pool_scores_on_the_gpus(
+    imbalanced, cp, same_fit, scored_on
+):
     dask = pytest.importorskip("dask")
     da = pytest.importorskip("dask.array")
     X, y = imbalanced
     params = dict(threshold=-1.0, max_hard_per_round=40, random_state=0)
     ref = HardNegativeMiningClassifier(LinearSVC(), **params).fit(X, y)
     pool = da.from_array(cp.asarray(X), chunks=(500, -1))
+    scored_on.clear()
     with dask.config.set(scheduler="sync"):
         clf = HardNegativeMiningClassifier(LinearSVC(), **params).fit(pool, y)
+    assert _on_gpu(scored_on)
     same_fit(clf, ref)
     assert _no_device_arrays(clf)

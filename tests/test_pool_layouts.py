@@ -89,9 +89,8 @@ def test_an_array_api_pool_fits_like_numpy_and_only_working_rows_leave_it(
     n_pos = int(y.sum())
     added = [a + r for a, r in zip(h["n_added"], h["n_random"], strict=True)]
     rows_out = [s[0] for s in crossed if len(s) == 2]
-    assert rows_out == [n_pos + h["n_negatives"][0], *filter(None, added[:-1])] + [
-        X.shape[0]
-    ]
+    first = n_pos + h["n_negatives"][0]
+    assert rows_out == [first, *filter(None, added[:-1]), X.shape[0]]
     # Besides the labels, only the hard rows' indices and scores left it: the
     # cut happened in the namespace, and no score per pool row crossed.
     kept = [n for n in h["n_hard"] if n]
@@ -161,3 +160,44 @@ def test_verbose_2_reports_progress_over_each_pass(
         assert "[skhnm] round 1: scored" in out
         # About one line per tenth of a pass, not one per chunk.
         assert out.count("round 0: scored") <= 11
+
+
+@pytest.fixture
+def stand_in_gpu(monkeypatch):
+    """device='cuda' served by array-api-strict: the GPU's code path on the CPU."""
+    from sklearn.externals.array_api_compat import array_namespace
+
+    xp = array_namespace(array_api_strict.asarray([0.0]))
+    monkeypatch.setattr(_namespace, "cuda_namespace", lambda: xp)
+    monkeypatch.setattr(_namespace, "is_cuda", lambda ns: ns is xp)
+    return xp
+
+
+def test_a_host_pool_streamed_to_a_device_is_cut_there(
+    imbalanced, stand_in_gpu, crossings, same_fit
+):
+    X, y = imbalanced
+    params = dict(threshold=-1.0, max_rounds=3, batch_size=256, random_state=0)
+    ref = HardNegativeMiningClassifier(LinearSVC(), **params).fit(X, y)
+    crossings.clear()
+    clf = HardNegativeMiningClassifier(LinearSVC(), device="cuda", **params)
+    clf.fit(X, y)
+    same_fit(clf, ref)
+    # Scores never came back one per row: only the hard rows' indices and
+    # scores, once a round.
+    kept = [n for n in clf.history_["n_hard"] if n]
+    assert crossings == [(n,) for n in kept for _ in range(2)]
+
+
+def test_device_cuda_without_a_compiled_scorer_warns_once_at_the_caller(
+    imbalanced, stand_in_gpu, same_fit
+):
+    X, y = imbalanced
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    params = dict(threshold=0.2, max_rounds=3, random_state=0)
+    ref = HardNegativeMiningClassifier(tree, **params).fit(X, y)
+    with pytest.warns(UserWarning, match="no compiled scorer") as record:
+        clf = HardNegativeMiningClassifier(tree, device="cuda", **params).fit(X, y)
+    assert len(record) == 1
+    assert record[0].filename == __file__
+    same_fit(clf, ref)

@@ -16,7 +16,7 @@ def select(scores, cut, chunk, xp=np, outside=None, order=None):
         hi = min(lo + chunk, scores.size)
         mask = None if outside is None else xp.asarray(outside[lo:hi])
         selector.add(xp.asarray(scores[lo:hi]), lo, mask)
-    return selector.finish()
+    return selector.finish().checked()
 
 
 def test_the_threshold_is_strict_and_masked_rows_never_count():
