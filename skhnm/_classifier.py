@@ -322,11 +322,14 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         about 8 MiB of rows. It never changes the result.
 
     n_jobs : int or None, default=None
-        Threads scoring chunks of a host pool in parallel with the
-        estimator's own method (the work releases the GIL; BLAS runs one
-        thread per chunk meanwhile). Compiled scorers are matrix products
-        that BLAS already spreads over the cores, so they ignore it. None
-        means 1; -1 uses all processors. It never changes the result.
+        Threads scoring chunks of a host pool in parallel where the work is
+        per row: the estimator's own method, and the compiled kernel
+        expansion of SVC/NuSVC (both release the GIL; BLAS runs one thread
+        per chunk meanwhile). Compiled linear, MLP and scaler/PCA scorers
+        are matrix products that BLAS already spreads over the cores: they
+        score one chunk at a time whatever `n_jobs`. Pools on a GPU or a
+        Dask cluster are parallel where they live and ignore it. None means
+        1; -1 uses all processors. It never changes the result.
 
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where the pool is scored when the fitted estimator has a compiled
@@ -334,10 +337,13 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         scalers and PCA ending in one): "cuda" scores with CuPy on the GPU,
         streaming a host pool to it chunk by chunk; "auto" uses the GPU when
         CuPy finds one. A pool given as a CuPy array stays on its GPU and is
-        scored there. Other estimators, and sparse pools, are scored on the
-        CPU by their own method. Fitting always runs on the host: only
-        working-set rows are copied off the device, and no fitted attribute
-        holds device memory.
+        scored and cut there: only the hard rows' indices and scores come
+        back. Sparse (CSR) pools are scored on the CPU, by the compiled
+        scorer for linear models (a sparse product) and by the estimator's
+        own method otherwise; estimators without a compiled scorer are
+        scored on the CPU too (with "cuda", a warning says so once). Fitting
+        always runs on the host: only working-set rows are copied off the
+        device, each once, and no fitted attribute holds device memory.
 
     verbose : int, default=0
         1 prints one line per round; 2 also shows progress through each
@@ -394,13 +400,15 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         Sorted row indices (into `X`) of the negatives `estimator_` was
         trained on.
 
-    mined_round_ : ndarray of shape (n_samples,), dtype int
+    mined_round_ : ndarray of shape (n_samples,)
         The round at which each row entered the working set: 0 for training
         positives and initial negatives, r for negatives mined in round r, -1
         for rows never used (validation rows included, and rows added after
         `best_round_`). A negative that was evicted keeps the round it last
         entered, so rows with ``mined_round_ >= 0`` outside
-        `negative_indices_` are the evicted ones.
+        `negative_indices_` are the evicted ones. Its dtype is the smallest
+        signed integer type that holds `max_rounds` (int8 by default): one
+        byte a row.
 
     validation_indices_ : ndarray of int
         Rows held out for early stopping (empty when it is off).

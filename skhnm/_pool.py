@@ -82,17 +82,23 @@ def round_dtype(max_rounds):
     return np.int64
 
 
-def entered_from_codes(codes, best_round, dtype):
+def entered_from_codes(codes, best_round, dtype, step=1 << 16):
     """The round each row last entered the working set (-1: never).
 
-    Rounds after `best_round` (the kept model's) count as never.
+    Rounds after `best_round` (the kept model's) count as never. Computed a
+    slice at a time: the temporaries are O(step), the result one `dtype`
+    value a row.
     """
     positive, held = codes_of(codes.dtype)
-    out = np.where(codes < 0, -2 - codes, codes)  # evicted rows: their round
-    out[codes == OUTSIDE] = -1
-    out[codes == positive] = 0
-    out[(codes == held) | (out > best_round)] = -1
-    return out.astype(dtype)
+    out = np.empty(codes.shape[0], dtype=dtype)
+    for lo in range(0, codes.shape[0], step):
+        c = codes[lo : lo + step]
+        r = np.where(c < 0, -2 - c, c)  # evicted rows: their last round
+        r[c == OUTSIDE] = -1
+        r[c == positive] = 0
+        r[(c == held) | (r > best_round)] = -1
+        out[lo : lo + step] = r
+    return out
 
 
 @dataclass(frozen=True)

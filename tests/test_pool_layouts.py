@@ -4,6 +4,7 @@ import array_api_strict
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -43,6 +44,47 @@ def test_batch_size_and_n_jobs_never_change_the_fit(
         ).fit(X, y)
         same_fit(clf, ref)
         np.testing.assert_array_equal(clf.predict(X), ref.predict(X))
+
+
+@pytest.mark.parametrize("criterion", ["threshold", "k_best"])
+def test_capped_rounds_break_ties_alike_in_every_chunking_and_backend(
+    imbalanced, criterion, same_fit
+):
+    """A shallow tree scores in a few values: hundreds of rows tie at a cap's
+    edge, and the lower row index must win whatever reads the pool."""
+    dask = pytest.importorskip("dask")
+    da = pytest.importorskip("dask.array")
+    X, y = imbalanced
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0)
+    params = dict(
+        criterion=criterion,
+        threshold=0.0,
+        k_best=40,
+        max_hard_per_round=25,
+        max_rounds=4,
+        random_state=0,
+    )
+    ref = HardNegativeMiningClassifier(tree, **params).fit(X, y)
+    probe = clone(tree).fit(X, y).predict_proba(X)[:, 1]
+    assert np.unique(probe).size < 10  # ties galore
+    assert sum(ref.history_["n_added"]) > 0
+    fits = [
+        HardNegativeMiningClassifier(tree, batch_size=b, n_jobs=j, **params).fit(X, y)
+        for b, j in [(1, None), (33, 2), (500, -1)]
+    ]
+    fits.append(
+        HardNegativeMiningClassifier(tree, batch_size=64, **params).fit(
+            array_api_strict.asarray(X), y
+        )
+    )
+    with dask.config.set(scheduler="sync"):
+        fits.append(
+            HardNegativeMiningClassifier(tree, **params).fit(
+                da.from_array(X, chunks=170), y
+            )
+        )
+    for clf in fits:
+        same_fit(clf, ref)
 
 
 def test_memmap_csr_and_frame_pools_give_the_dense_fit(imbalanced, tmp_path, same_fit):
