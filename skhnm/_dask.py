@@ -135,10 +135,20 @@ class DaskPool(Pool):
         return np.asarray(da.flatnonzero(self._codes < 0).compute(), dtype=np.intp)
 
     def entered_round(self, best_round, dtype):
+        import dask
+
         def block_rounds(codes):
             return entered_from_codes(codes, best_round, dtype)
 
-        return np.asarray(self._codes.map_blocks(block_rounds, dtype=dtype).compute())
+        # Filled a few blocks at a time: the client never holds the blocks
+        # and their concatenation at once.
+        out = np.empty(self.n_rows, dtype=dtype)
+        blocks = self._codes.map_blocks(block_rounds, dtype=dtype).to_delayed().ravel()
+        stops = np.cumsum(self.X.chunks[0])
+        for i in range(0, len(blocks), 4):
+            for j, part in enumerate(dask.compute(*blocks[i : i + 4]), start=i):
+                out[stops[j] - part.shape[0] : stops[j]] = part
+        return out
 
     # ----------------------------------------------------------- scoring
 

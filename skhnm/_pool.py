@@ -390,23 +390,28 @@ class RowCache:
         """`X[rows]` as NumPy; rows fetched before are not fetched again.
 
         With `keep`, the cache then holds exactly `rows` (the working set),
-        so it never grows beyond what a fit needs anyway.
+        so it never grows beyond what a fit needs anyway. The result is
+        built in one array: old rows copied from the cache, new ones in.
         """
         rows = np.asarray(rows, dtype=np.intp)
-        missing = rows[~member(rows, self._rows)]
-        fetched = self.fetch(missing) if missing.size else None
+        order = None
+        if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
+            order = np.argsort(rows, kind="stable")
+            rows = rows[order]
+        held = member(rows, self._rows)
+        fetched = None if held.all() else self.fetch(rows[~held])
         if self._data is None:
-            have_rows, have = missing, fetched
-        elif fetched is None:
-            have_rows, have = self._rows, self._data
+            out = fetched
         else:
-            have_rows = np.concatenate([self._rows, missing])
-            have = np.concatenate([self._data, fetched])
-            order = np.argsort(have_rows, kind="stable")
-            have_rows, have = have_rows[order], have[order]
-        out = have[np.searchsorted(have_rows, rows)]
+            sample = self._data if fetched is None else fetched
+            out = np.empty((rows.size, *sample.shape[1:]), dtype=sample.dtype)
+            out[held] = self._data[np.searchsorted(self._rows, rows[held])]
+            if fetched is not None:
+                out[~held] = fetched
         if keep:
-            self._rows, self._data = np.sort(rows), out[np.argsort(rows)]
+            self._rows, self._data = rows, out
+        if order is not None:
+            out = out[np.argsort(order, kind="stable")]
         return out
 
     @property
