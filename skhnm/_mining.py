@@ -342,8 +342,9 @@ def draw_outside(pool, rng, n):
             candidates = candidates[~member(candidates, chosen)]
         if candidates.size > need:
             # A uniform subset of a uniform sample is a uniform sample.
-            pick = np.sort(rng.choice(candidates.size, need, replace=False))
-            candidates = candidates[pick]
+            keep = np.zeros(candidates.size, dtype=bool)
+            keep[rng.choice(candidates.size, need, replace=False)] = True
+            candidates = candidates[keep]
         chosen = merge(chosen, candidates)
     return chosen
 

@@ -60,7 +60,7 @@ from ._selection import Selector
 
 OUTSIDE = -1
 # A compiled linear pass reads views this many batches long.
-_SCAN_BATCHES = 4
+_SCAN_BATCHES = 8
 
 
 def code_dtype(max_rounds):
@@ -85,20 +85,32 @@ def round_dtype(max_rounds):
 def entered_from_codes(codes, best_round, dtype, step=1 << 16):
     """The round each row last entered the working set (-1: never).
 
-    Rounds after `best_round` (the kept model's) count as never. Computed a
-    slice at a time: the temporaries are O(step), the result one `dtype`
-    value a row.
+    Rounds after `best_round` (the kept model's) count as never. int16 codes
+    are read through a table of every code's round (one gather a row);
+    wider ones are computed a slice at a time. Temporaries are O(step).
     """
-    positive, held = codes_of(codes.dtype)
     out = np.empty(codes.shape[0], dtype=dtype)
+    if codes.dtype == np.int16:
+        every = np.arange(-(2**15), 2**15, dtype=np.int32)
+        table = _rounds_of(every, best_round, np.int16).astype(dtype)
+        table = np.roll(table, -(2**15))  # indexed by the codes' uint16 view
+        for lo in range(0, codes.shape[0], step):
+            part = codes[lo : lo + step].view(np.uint16)
+            np.take(table, part, out=out[lo : lo + step])
+        return out
     for lo in range(0, codes.shape[0], step):
-        c = codes[lo : lo + step]
-        r = np.where(c < 0, -2 - c, c)  # evicted rows: their last round
-        r[c == OUTSIDE] = -1
-        r[c == positive] = 0
-        r[(c == held) | (r > best_round)] = -1
-        out[lo : lo + step] = r
+        out[lo : lo + step] = _rounds_of(codes[lo : lo + step], best_round, codes.dtype)
     return out
+
+
+def _rounds_of(codes, best_round, code_type):
+    """:func:`entered_from_codes` of some codes of type `code_type`."""
+    positive, held = codes_of(code_type)
+    r = np.where(codes < 0, -2 - codes, codes)  # evicted rows: their last round
+    r[codes == OUTSIDE] = -1
+    r[codes == positive] = 0
+    r[(codes == held) | (r > best_round)] = -1
+    return r
 
 
 @dataclass(frozen=True)
