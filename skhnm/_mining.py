@@ -28,6 +28,7 @@ cache has reached the optimum of training on all the data.
 import math
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
@@ -149,67 +150,34 @@ def mine(
 
     for rnd in range(settings.max_rounds + 1):
         record = Round(rnd, work.size)
-        t0 = time.perf_counter()
-        train_rows = merge(positives, work)
-        model = _step("fitting the estimator", rnd, learner.fit, train_rows, rnd)
-        record.fit_time = time.perf_counter() - t0
+        with _timed(record, "fit_time"), _in_round("fitting the estimator", rnd):
+            train_rows = merge(positives, work)
+            model = learner.fit(train_rows, rnd)
         if learner.validate is not None:
             record.validation_score = float(learner.validate(model))
             best.update(record.validation_score, rnd, model, work)
-
-        t0 = time.perf_counter()
-        watch = None if progress is None else progress(rnd)
-        cut, informative, selection, work_scores = _step(
-            "scoring the pool",
-            rnd,
-            _score,
-            pool,
-            model,
-            positives,
-            work,
-            settings,
-            watch,
-        )
-        record.score_time = time.perf_counter() - t0
-        record.n_scored = selection.n_scored
-        record.n_hard = selection.n_hard
-        record.cut = cut.threshold
-        if settings.criterion == "k_best":
-            record.n_hard = min(selection.n_hard, cut.k)  # the k best are hard
-            record.cut = (
-                float(selection.scores.min()) if selection.scores.size else math.nan
-            )
+        with _timed(record, "score_time"), _in_round("scoring the pool", rnd):
+            cut, pos_scores = rule_cut(pool, model, positives, settings)
+            selection = pool.select(model, cut, progress and progress(rnd))
+            informative = _informative(pool, model, positives, selection, pos_scores)
+            work_scores = pool.score(model, work) if settings.cache else None
+        _note_selection(record, cut, selection, settings)
 
         termination = _stop(rnd, selection, informative, record, best, settings, rng)
         if termination is None and not informative:
-            # The guard: a model that cannot rank has not converged; give it
-            # more random negatives to learn from.
-            grown = draw_outside(pool, rng, settings.n_guard)
-            pool.enter(grown, rnd + 1)
-            work = merge(work, grown)
-            record.n_random = grown.size
+            work = _guard(pool, work, rng, settings.n_guard, rnd, record)
         elif termination is None:
-            n_add = record.n_hard if cut.k is None else min(record.n_hard, cut.k)
+            n_add = min(record.n_hard, cut.k or record.n_hard)
             if settings.cache:
-                protect = math.inf if settings.criterion == "k_best" else cut.threshold
-                keep = work_scores >= protect
-                if learner.protected is not None:
-                    keep |= learner.protected(model, train_rows, work)
-                n_add, evict, held = plan_cache(
-                    work_scores,
-                    keep,
-                    n_add,
-                    settings.evict_threshold,
-                    settings.max_negatives,
+                keep = _never_evict(
+                    model, train_rows, work, work_scores, cut, learner, settings
                 )
+                work, n_add, held = _evict(
+                    pool, work, work_scores, keep, n_add, settings
+                )
+                record.n_evicted = record.n_negatives - work.size
                 bound_held &= held
-                pool.evict(work[evict])
-                work = work[~evict]
-                record.n_evicted = int(np.count_nonzero(evict))
-            added = np.sort(hardest(selection.rows, selection.scores, n_add))
-            pool.enter(added, rnd + 1)
-            work = merge(work, added)
-            record.n_added = added.size
+            work = _add_hardest(pool, work, selection, n_add, rnd, record)
 
         for key, value in asdict(record).items():
             history[key].append(value)
@@ -233,49 +201,61 @@ def mine(
     return result
 
 
-def _step(what, rnd, func, *args):
-    """Call `func`; an exception says in which round of the run it happened."""
+# ------------------------------------------------------------ the steps
+
+
+@contextmanager
+def _timed(record, field_name):
+    t0 = time.perf_counter()
     try:
-        return func(*args)
+        yield
+    finally:
+        setattr(record, field_name, time.perf_counter() - t0)
+
+
+@contextmanager
+def _in_round(what, rnd):
+    """An exception keeps its type and says in which round it happened."""
+    try:
+        yield
     except Exception as exc:
-        # The original type is kept (a ValueError stays a ValueError).
         exc.add_note(f"skhnm: raised while {what} in mining round {rnd}.")
         raise
 
 
-def _score(pool, model, positives, work, settings, progress):
-    """The rule's cut, the pass that applies it, and what the cache needs.
-
-    Every round re-scores the outside pool with the current model (scores
-    from an older model are stale).
-    """
-    pos_scores = None
+def rule_cut(pool, model, positives, settings):
+    """The hardness rule's cut, and the positives' scores if it needed them."""
     if settings.criterion == "rank":
         pos_scores = pool.score(model, positives)
         # An order statistic (a positive's own score), so the rule gives the
         # same negatives on any monotone score scale.
-        cut = Cut(
-            float(np.quantile(pos_scores, settings.rank_quantile, method="lower")),
-            settings.max_hard,
-        )
-    elif settings.criterion == "k_best":
+        q = float(np.quantile(pos_scores, settings.rank_quantile, method="lower"))
+        return Cut(q, settings.max_hard), pos_scores
+    if settings.criterion == "k_best":
         k = settings.k_best
-        cut = Cut(
-            -math.inf, k if settings.max_hard is None else min(k, settings.max_hard)
-        )
-    else:
-        cut = Cut(settings.threshold, settings.max_hard)
-    selection = pool.select(model, cut, progress)
-    informative = True
-    if selection.tie is not None:
-        # Every outside negative ties: informative only if the positives
-        # score above them.
-        if pos_scores is None:
-            pos_scores = pool.score(model, positives)
-        high = selection.tie
-        informative = float(np.max(pos_scores)) - high > TIE * (1.0 + abs(high))
-    work_scores = pool.score(model, work) if settings.cache else None
-    return cut, informative, selection, work_scores
+        k = k if settings.max_hard is None else min(k, settings.max_hard)
+        return Cut(-math.inf, k), None
+    return Cut(settings.threshold, settings.max_hard), None
+
+
+def _informative(pool, model, positives, selection, pos_scores):
+    """False when every score ties, positives' included: the model cannot rank."""
+    if selection.tie is None:
+        return True
+    if pos_scores is None:
+        pos_scores = pool.score(model, positives)
+    high = selection.tie
+    return float(np.max(pos_scores)) - high > TIE * (1.0 + abs(high))
+
+
+def _note_selection(record, cut, selection, settings):
+    record.n_scored = selection.n_scored
+    record.n_hard = selection.n_hard
+    record.cut = cut.threshold
+    if settings.criterion == "k_best":
+        record.n_hard = min(selection.n_hard, cut.k)  # the k best are hard
+        scores = selection.scores
+        record.cut = float(scores.min()) if scores.size else math.nan
 
 
 def _stop(rnd, selection, informative, record, best, settings, rng):
@@ -293,6 +273,43 @@ def _stop(rnd, selection, informative, record, best, settings, rng):
     if rnd == settings.max_rounds:
         return "max_rounds"
     return None
+
+
+def _guard(pool, work, rng, n_guard, rnd, record):
+    """A model that cannot rank has not converged: add random negatives."""
+    grown = draw_outside(pool, rng, n_guard)
+    pool.enter(grown, rnd + 1)
+    record.n_random = grown.size
+    return merge(work, grown)
+
+
+def _never_evict(model, train_rows, work, work_scores, cut, learner, settings):
+    """Working negatives the cache keeps: at or above the cut, or support.
+
+    The k best rule has no score cut: only support vectors are kept.
+    """
+    protect = math.inf if settings.criterion == "k_best" else cut.threshold
+    keep = work_scores >= protect
+    if learner.protected is not None:
+        keep |= learner.protected(model, train_rows, work)
+    return keep
+
+
+def _evict(pool, work, work_scores, keep, n_add, settings):
+    """The cache's update: which working negatives go back, how many join."""
+    n_add, evict, held = plan_cache(
+        work_scores, keep, n_add, settings.evict_threshold, settings.max_negatives
+    )
+    pool.evict(work[evict])
+    return work[~evict], n_add, held
+
+
+def _add_hardest(pool, work, selection, n_add, rnd, record):
+    """The hardest `n_add` of the round's hard negatives join the working set."""
+    added = np.sort(hardest(selection.rows, selection.scores, n_add))
+    pool.enter(added, rnd + 1)
+    record.n_added = added.size
+    return merge(work, added)
 
 
 class _Best:
@@ -313,9 +330,8 @@ class _Best:
 
     @property
     def stalled(self):
-        return (
-            self.score is not None and self.n_stalled >= self.settings.n_iter_no_change
-        )
+        n = self.settings.n_iter_no_change
+        return self.score is not None and self.n_stalled >= n
 
 
 def draw_outside(pool, rng, n):
