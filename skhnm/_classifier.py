@@ -187,6 +187,43 @@ def _check_namespace_pool(X, xp):
         )
 
 
+class _RowFitter:
+    """Fits a fresh, seeded clone of the estimator on rows of a pool.
+
+    Working rows are positives or negatives, so their labels follow from
+    the positives' indices: no label array of the pool's size is needed.
+    """
+
+    def __init__(self, base, seed, pool, positives, classes, pos_label, params):
+        self.base, self.seed, self.pool = base, seed, pool
+        self.positives, self.classes = positives, classes
+        self.i_pos = int(np.flatnonzero(classes == pos_label)[0])
+        self.params = params
+        self.n_samples = pool.n_rows
+
+    def labels(self, rows):
+        is_pos = member(rows, self.positives)
+        return self.classes[np.where(is_pos, self.i_pos, 1 - self.i_pos)]
+
+    def __call__(self, rows, rnd):
+        est = _seed_random_states(clone(self.base), self.seed)
+        params = _rows_of_params(self.params, rows, self.n_samples)
+        return est.fit(self.pool.rows(rows), self.labels(rows), **params)
+
+
+class _Validation:
+    """Early stopping's score of a model on the held-out rows."""
+
+    def __init__(self, scorer, X_val, y_val, sample_weight, val_rows):
+        self.scorer, self.X_val, self.y_val = scorer, X_val, y_val
+        self.params = {}
+        if sample_weight is not None:
+            self.params["sample_weight"] = _safe_indexing(sample_weight, val_rows)
+
+    def __call__(self, model):
+        return self.scorer(model, self.X_val, self.y_val, **self.params)
+
+
 class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """Train a classifier by bootstrapping hard negatives.
 
@@ -610,7 +647,6 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         response_method = resolve_response_method(base, self.response_method)
         X, y, classes = self._validate_fit_data(X, y)
         scoring_xp = self._scoring_namespace(X)
-        n_samples = X.shape[0]
         pos_label = classes[1] if self.pos_label is None else self.pos_label
         if pos_label not in classes:
             raise ValueError(
@@ -652,32 +688,20 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         threshold = self.threshold
         if threshold == "auto":
             threshold = 0.5 if response_method == "predict_proba" else 0.0
-        # Working rows are positives or negatives: their labels follow.
-        i_pos = int(np.flatnonzero(classes == pos_label)[0])
-
-        def labels(rows):
-            return classes[np.where(member(rows, positives), i_pos, 1 - i_pos)]
-
-        def fit(rows, rnd):
-            est = _seed_random_states(clone(base), seed)
-            params = _rows_of_params(estimator_fit_params, rows, n_samples)
-            return est.fit(pool.rows(rows), labels(rows), **params)
-
-        learner = Learner(fit=fit, protected=_support_rows)
+        learner = Learner(
+            fit=_RowFitter(
+                base, seed, pool, positives, classes, pos_label, estimator_fit_params
+            ),
+            protected=_support_rows,
+        )
         if self.early_stopping:
-            scorer = _scorer_for(base, self.scoring, pos_label)
-            X_val = pool.rows(val_rows, keep=False)
-            y_val = _namespace.to_numpy(_take(y, val_rows))
-            sw = estimator_fit_params.get("sample_weight")
-            val_params = (
-                {} if sw is None else {"sample_weight": _safe_indexing(sw, val_rows)}
+            learner.validate = _Validation(
+                _scorer_for(base, self.scoring, pos_label),
+                pool.rows(val_rows, keep=False),
+                _namespace.to_numpy(_take(y, val_rows)),
+                estimator_fit_params.get("sample_weight"),
+                val_rows,
             )
-
-            def validate(model):
-                return scorer(model, X_val, y_val, **val_params)
-
-            learner.validate = validate
-
         settings = Settings(
             max_rounds=self.max_rounds,
             threshold=float(threshold),
