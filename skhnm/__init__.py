@@ -3,5 +3,11 @@
 from ._classifier import HardNegativeMiningClassifier
 from ._plot import MiningDisplay
 from ._version import __version__
+from .exceptions import PoolTooSmallWarning
 
-__all__ = ["HardNegativeMiningClassifier", "MiningDisplay", "__version__"]
+__all__ = [
+    "HardNegativeMiningClassifier",
+    "MiningDisplay",
+    "PoolTooSmallWarning",
+    "__version__",
+]

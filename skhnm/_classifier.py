@@ -18,6 +18,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
+from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
@@ -49,6 +50,7 @@ from ._pool import Scoring, code_dtype, make_pool, round_dtype
 from ._progress import scoring_progress
 from ._rows import member, merge
 from ._scoring import resolve_response_method
+from .exceptions import PoolTooSmallWarning, warn_once
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -82,7 +84,7 @@ def _take(y, rows):
 
 
 def _binary_classes(y):
-    """The classes of `y` and its target type, with the fewest passes over y.
+    """The classes of `y`, their counts, and the target type, in few passes.
 
     Integer and boolean labels take a fast path (two passes for min and max,
     two counts) instead of sorting every label three times; other labels go
@@ -91,18 +93,22 @@ def _binary_classes(y):
     if _dask.is_dask_array(y):
         import dask.array as da
 
-        y = np.asarray(da.unique(y).compute())
-    elif y.ndim == 1 and y.size and y.dtype.kind in "biu":
+        classes, counts = da.unique(y, return_counts=True)
+        classes, counts = (np.asarray(a) for a in da.compute(classes, counts))
+        return classes, counts, type_of_target(classes, input_name="y")
+    if y.ndim == 1 and y.size and y.dtype.kind in "biu":
         lo, hi = y.min(), y.max()
         if lo == hi:
-            return np.array([lo], dtype=y.dtype), "binary"
-        if np.count_nonzero(y == lo) + np.count_nonzero(y == hi) == y.size:
-            return np.array([lo, hi], dtype=y.dtype), "binary"
-        classes = np.unique(y)
-        return classes, "multiclass"
+            return np.array([lo], dtype=y.dtype), np.array([y.size]), "binary"
+        n_lo, n_hi = np.count_nonzero(y == lo), np.count_nonzero(y == hi)
+        if n_lo + n_hi == y.size:
+            return np.array([lo, hi], dtype=y.dtype), np.array([n_lo, n_hi]), "binary"
+        classes, counts = np.unique(y, return_counts=True)
+        return classes, counts, "multiclass"
     check_classification_targets(y)
     y_type = type_of_target(y, input_name="y", raise_unknown=True)
-    return np.unique(y), y_type
+    classes, counts = np.unique(y, return_counts=True)
+    return classes, counts, y_type
 
 
 def _rows_of_params(params, rows, n_samples):
@@ -124,6 +130,19 @@ def _as_count(value, n_positives):
     if value is None or isinstance(value, Integral):
         return value
     return max(1, math.floor(value * n_positives))
+
+
+def _weighted_steps(pipeline):
+    """Names of a Pipeline's steps whose fit takes sample_weight.
+
+    Empty unless `pipeline` is a Pipeline whose final step takes them.
+    """
+    steps = getattr(pipeline, "steps", None)
+    if not isinstance(steps, list) or not steps:
+        return []
+    named = [(n, s) for n, s in steps if s is not None and s != "passthrough"]
+    takes = [n for n, s in named if has_fit_parameter(s, "sample_weight")]
+    return takes if named and named[-1][0] in takes else []
 
 
 def _support_rows(model, train_rows, rows):
@@ -347,7 +366,10 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         Improvement of the validation score that counts as one.
 
     pos_label : int, float, bool or str, default=None
-        The positive class (the rare one). None means `classes_[1]`.
+        The positive class: the rare one, whose few rows are all trained on
+        while the other class is the pool that is mined. None means the less
+        frequent class of `y`, rows weighted by `sample_weight` when given
+        (`classes_[1]` when both are equally frequent).
 
     random_state : int, RandomState instance or None, default=None
         Controls the initial negatives, the validation split and the seed
@@ -643,19 +665,26 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             raise
 
     def _fit(self, X, y, sample_weight, fit_params):
+        self._check_sampler()
         base = self._base_estimator()
         response_method = resolve_response_method(base, self.response_method)
-        X, y, classes = self._validate_fit_data(X, y)
+        X, y, classes, counts = self._validate_fit_data(X, y)
         scoring_xp = self._scoring_namespace(X)
-        pos_label = classes[1] if self.pos_label is None else self.pos_label
-        if pos_label not in classes:
+        if self.pos_label is not None and self.pos_label not in classes:
             raise ValueError(
                 f"pos_label={self.pos_label!r} is not a class of y; the classes "
                 f"are {classes.tolist()}."
             )
-        estimator_fit_params = self._estimator_fit_params(
+        estimator_fit_params, sample_weight = self._estimator_fit_params(
             base, X, sample_weight, fit_params
         )
+        # Mining is defined by a rare positive class and a large pool; with
+        # weights, "rare" counts a row as many times as its weight.
+        pos_label = self.pos_label
+        if pos_label is None:
+            if sample_weight is not None:
+                counts = [sample_weight[_flatnonzero(y == c)].sum() for c in classes]
+            pos_label = classes[0] if counts[0] < counts[1] else classes[1]
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(_MAX_SEED))
@@ -699,7 +728,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 _scorer_for(base, self.scoring, pos_label),
                 pool.rows(val_rows, keep=False),
                 _namespace.to_numpy(_take(y, val_rows)),
-                estimator_fit_params.get("sample_weight"),
+                sample_weight,
                 val_rows,
             )
         settings = Settings(
@@ -742,6 +771,29 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         self.termination_condition_ = result.termination
         return self
 
+    def _check_sampler(self):
+        """Refuse, before any work, a sampler that cannot choose negatives.
+
+        Only samplers that keep original rows (and say which, in
+        ``sample_indices_``) can: under-samplers and cleaning samplers.
+        Over-samplers and prototype generators (ClusterCentroids) make new
+        rows.
+        """
+        if self.sampler is None:
+            return
+        kind = getattr(self.sampler, "_sampling_type", None)
+        sampler_tags = getattr(get_tags(self.sampler), "sampler_tags", None)
+        keeps_rows = getattr(sampler_tags, "sample_indices", None)
+        if kind in ("over-sampling", "ensemble", "bypass") or keeps_rows is False:
+            raise TypeError(
+                f"sampler={self.sampler!r} makes new rows ({kind or 'its own'}"
+                f"{'' if keeps_rows is not False else ', no sample_indices_'}) "
+                "instead of choosing some of the negatives; use an "
+                "imbalanced-learn sampler that keeps original rows "
+                "(RandomUnderSampler, NearMiss, TomekLinks, "
+                "EditedNearestNeighbours, ...)."
+            )
+
     def _warn_after_mining(self, result, pool, response_method, pos_label):
         """Warnings about the run, once each, pointing at the caller of fit()."""
         stacklevel = 5  # the caller of fit(), past _fit_context's wrapper
@@ -781,7 +833,17 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             )
 
     def _validate_fit_data(self, X, y):
-        """Checked `X` and `y`, and the classes; a Dask `y` stays on its cluster."""
+        """Checked `X` and `y`, the classes and their counts.
+
+        A Dask `y` stays on its cluster.
+        """
+        shape = getattr(y, "shape", None)
+        if shape is not None and len(shape) == 2 and shape[1] > 1:
+            raise ValueError(
+                "Multilabel and multioutput targets are not supported. "
+                f"{type(self).__name__} needs a 1-D binary y; got shape "
+                f"{tuple(shape)}."
+            )
         if _dask.is_dask_array(X):
             X = _dask.DaskPool(X)
         xp = _namespace.namespace_of(X)
@@ -821,7 +883,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 dtype=None,
                 ensure_all_finite="allow-nan" if allow_nan else True,
             )
-        classes, y_type = _binary_classes(y)
+        classes, counts, y_type = _binary_classes(y)
         if y_type != "binary" or classes.size != 2:
             raise ValueError(
                 "Only binary classification is supported. The type of the target "
@@ -830,7 +892,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 f"{type(self).__name__} needs exactly two (a positive and a "
                 "negative class)."
             )
-        return X, y, classes
+        return X, y, classes, counts
 
     def _scoring_namespace(self, X):
         """The device namespace that scores a host pool (None: NumPy)."""
@@ -863,7 +925,14 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         return cuda
 
     def _estimator_fit_params(self, base, X, sample_weight, fit_params):
-        """Fit parameters for the estimator, over all rows (subset per fit)."""
+        """Fit parameters for the estimator over all rows (subset per fit).
+
+        Returns them and the checked `sample_weight` (which also weights the
+        validation score). Without metadata routing, a Pipeline gets the
+        weights as ``<step>__sample_weight`` for every step whose `fit` takes
+        them, its final step included: a weighted fit then equals one on
+        repeated rows, scaler and all.
+        """
         if _dask.is_dask_array(sample_weight):
             sample_weight = _namespace.to_numpy(sample_weight.compute())
         if sample_weight is not None:
@@ -871,15 +940,38 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         if _routing_enabled():
             if sample_weight is not None:
                 fit_params = {**fit_params, "sample_weight": sample_weight}
-            return dict(process_routing(self, "fit", **fit_params).estimator.fit)
+            try:
+                routed = process_routing(self, "fit", **fit_params).estimator.fit
+            except UnsetMetadataPassedError as exc:
+                exc.add_note(
+                    "skhnm: the wrapped estimator consumes the weights, so the "
+                    "request goes on it: HardNegativeMiningClassifier("
+                    "LogisticRegression().set_fit_request(sample_weight=True)). "
+                    "HardNegativeMiningClassifier.set_fit_request(...) is what a "
+                    "router around it (GridSearchCV, Pipeline) reads."
+                )
+                raise
+            return dict(routed), sample_weight
         if sample_weight is None:
-            return {}
-        if not has_fit_parameter(base, "sample_weight"):
-            raise TypeError(
-                f"sample_weight was given but the estimator {base!r} does not "
-                "accept sample_weight in fit."
+            return {}, None
+        if has_fit_parameter(base, "sample_weight"):
+            return {"sample_weight": sample_weight}, sample_weight
+        steps = _weighted_steps(base)
+        if steps:
+            return {f"{name}__sample_weight": sample_weight for name in steps}, (
+                sample_weight
             )
-        return {"sample_weight": sample_weight}
+        raise TypeError(
+            f"sample_weight was given but the estimator {base!r} does not "
+            "accept sample_weight in fit"
+            + (
+                " (nor does its final step)"
+                if isinstance(getattr(base, "steps", None), list)
+                else ""
+            )
+            + ". Wrap an estimator whose fit takes sample_weight, or fit "
+            "without weights."
+        )
 
     def _split_validation(self, y, positives, rng):
         """Sorted rows held out for early stopping (none when it is off)."""
@@ -914,11 +1006,15 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             n_initial = min(n_initial, max_negatives)
         if n_initial >= pool.n_outside:
             if n_initial > pool.n_outside:
-                warnings.warn(
-                    f"ratio={self.ratio} asks for {n_initial} initial negatives "
-                    f"but only {pool.n_outside} are available; all of them are "
-                    "used and there is nothing left to mine.",
-                    UserWarning,
+                # One text whatever the data, shown once per place (see
+                # PoolTooSmallWarning): not once per CV fold or class of a
+                # one-vs-rest. history_["n_negatives"][0] has the count.
+                warn_once(
+                    f"ratio={self.ratio} asks for more initial negatives than "
+                    "the training data has; all of them are used and there is "
+                    "nothing left to mine (history_['n_negatives'][0] says how "
+                    "many there were).",
+                    PoolTooSmallWarning,
                     stacklevel=5,  # the caller of fit()
                 )
             return pool.outside_rows()
@@ -994,7 +1090,13 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             )
         if _routing_enabled():
             params = getattr(process_routing(self, method, **params).estimator, method)
-        return getattr(self.estimator_, method)(X, **params)
+        with warnings.catch_warnings():
+            # validate_data above already warned about feature names, once:
+            # the wrapped estimator would say it again.
+            warnings.filterwarnings(
+                "ignore", message="X (does not have valid|has) feature names"
+            )
+            return getattr(self.estimator_, method)(X, **params)
 
     @available_if(_estimator_has("predict"))
     def predict(self, X, **params):

@@ -8,7 +8,12 @@ import scipy.sparse as sp
 from conftest import with_ids
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imb_pipeline
-from imblearn.under_sampling import NearMiss, RandomUnderSampler, TomekLinks
+from imblearn.under_sampling import (
+    ClusterCentroids,
+    NearMiss,
+    RandomUnderSampler,
+    TomekLinks,
+)
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -144,7 +149,7 @@ def test_pool_exhausted_warns_and_uses_every_negative(imbalanced):
     keep = np.concatenate([np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:100]])
     clf = HardNegativeMiningClassifier(random_state=0)
     with pytest.warns(
-        UserWarning, match=r"ratio=3.0 asks for \d+ initial negatives"
+        UserWarning, match=r"ratio=3.0 asks for more initial negatives"
     ) as record:
         clf.fit(X[keep], y[keep])
     assert record[0].filename == __file__  # points at the caller's line
@@ -463,7 +468,31 @@ def test_default_sampler_matches_random_under_sampler_size(imbalanced):
 def test_sampler_without_sample_indices_is_refused(imbalanced):
     X, y = imbalanced
     with pytest.raises(TypeError, match="does not expose sample_indices_"):
-        HardNegativeMiningClassifier(sampler=SMOTE(), ratio=0.5).fit(X, y)
+        HardNegativeMiningClassifier(sampler=NoIndices(), ratio=0.5).fit(X, y)
+
+
+class NoIndices(RandomUnderSampler):
+    """An under-sampler that does not say which rows it kept."""
+
+    def fit_resample(self, X, y, **params):
+        out = super().fit_resample(X, y, **params)
+        del self.sample_indices_
+        return out
+
+
+@pytest.mark.parametrize("sampler", [SMOTE(), ClusterCentroids()], ids=str)
+def test_samplers_that_make_rows_are_refused_before_any_work(
+    imbalanced, sampler, monkeypatch
+):
+    X, y = imbalanced
+
+    def never(*args, **kwargs):
+        raise AssertionError("the sampler ran")
+
+    monkeypatch.setattr(type(sampler), "fit_resample", never)
+    monkeypatch.setattr(LogisticRegression, "fit", never)
+    with pytest.raises(TypeError, match="makes new rows"):
+        HardNegativeMiningClassifier(sampler=sampler).fit(X, y)
 
 
 # --------------------------------------------------------------------- errors

@@ -51,3 +51,48 @@ def test_demo_module_runs_from_the_command_line():
 def test_example_runs(script, capsys):
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip()
+
+
+def _readme_block(heading):
+    """The first ```python block after `heading` in the README."""
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    section = text[text.index(heading) :]
+    start = section.index("```python\n") + len("```python\n")
+    return section[start : section.index("\n```\n", start)]
+
+
+def _printed_block(heading):
+    """The plain ``` block after the code after `heading`: what it printed."""
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    section = text[text.index(heading) :]
+    code = section.index("```python\n")
+    after_code = section.index("\n```\n", code) + len("\n```\n")
+    start = section.index("```\n", after_code) + len("```\n")
+    return section[start : section.index("\n```\n", start)]
+
+
+_NO_PANDAS = """
+import sys
+
+
+class _NoPandas:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "pandas":
+            raise ImportError("No module named 'pandas'")
+
+
+sys.modules.pop("pandas", None)
+sys.meta_path.insert(0, _NoPandas())
+"""
+
+
+def test_the_readme_quickstart_runs_without_pandas_and_prints_what_it_says():
+    """`pip install .` brings no pandas: the Quickstart must not need it."""
+    code = _NO_PANDAS + _readme_block("## Quickstart")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    said = _printed_block("## Quickstart")
+    # Everything but the seconds is what the README shows.
+    strip = [line.split(" fit ")[0] for line in said.splitlines()]
+    assert [line.split(" fit ")[0] for line in out.splitlines()] == strip

@@ -166,8 +166,9 @@ def test_one_positive():
 
 def test_pool_smaller_than_ratio_times_positives():
     X, y = _data(n_pos=10, n_neg=12)
-    with pytest.warns(UserWarning, match="only 12 are available"):
+    with pytest.warns(UserWarning, match="more initial negatives than"):
         clf = HardNegativeMiningClassifier(random_state=0).fit(X, y)
+    assert clf.history_["n_negatives"][0] == 12
     assert clf.termination_condition_ == "pool_exhausted"
     assert clf.negative_indices_.size == 12
 
