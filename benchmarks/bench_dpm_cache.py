@@ -10,6 +10,11 @@ the full-data fit time.
     python benchmarks/bench_dpm_cache.py [--negatives 1000000] [--loss hinge]
         [--ratio 1.0] [--cap 1.0]
 
+Mining runs with ``--seeds`` random states (3 by default): which negatives
+the initial draw takes changes how long liblinear needs on each working
+set. The checks use the worst seed's gap and share and the median seed's
+time.
+
 By default mining starts from one negative per positive and adds at most one
 hard negative per positive each round (``--cap 0`` lifts the cap): smaller
 working sets make every liblinear fit cheaper.
@@ -62,7 +67,7 @@ def objective(svc, X, y):
     return float(0.5 * (w @ w + b * b) + svc.C * loss.sum())
 
 
-def run_one(method, data_dir, loss, C, ratio, cap):
+def run_one(method, data_dir, loss, C, ratio, cap, seed=0):
     """Fit one method in this process and print its measures as JSON."""
     from sklearn.svm import LinearSVC
 
@@ -84,7 +89,7 @@ def run_one(method, data_dir, loss, C, ratio, cap):
             threshold=-1.0,
             evict_threshold=-1.2,
             max_rounds=100,
-            random_state=0,
+            random_state=seed,
         ).fit(X, y)
         model, n_used = mined.estimator_, int(mined.negative_indices_.size)
         extra = {
@@ -125,11 +130,26 @@ def main():
         default=1.0,
         help="max_hard_per_round, per positive; 0 for no cap",
     )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=3,
+        help="mined runs with random_state 0, 1, ...: the initial draw varies",
+    )
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        run_one(args.one, args.data, args.loss, args.C, args.ratio, args.cap or None)
+        run_one(
+            args.one,
+            args.data,
+            args.loss,
+            args.C,
+            args.ratio,
+            args.cap or None,
+            args.seed,
+        )
         return
 
     with tempfile.TemporaryDirectory() as data_dir:
@@ -140,7 +160,8 @@ def main():
         pool_mib = X.nbytes / 2**20
         del X, y
         results = {}
-        for method in ("full", "mined"):
+        runs = [("full", 0)] + [("mined", seed) for seed in range(args.seeds)]
+        for method, seed in runs:
             out = subprocess.run(
                 [
                     sys.executable,
@@ -157,17 +178,21 @@ def main():
                     str(args.ratio),
                     "--cap",
                     str(args.cap),
+                    "--seed",
+                    str(seed),
                 ],
                 capture_output=True,
                 text=True,
                 check=True,
             ).stdout
-            results[method] = json.loads(out.strip().splitlines()[-1])
+            results[method, seed] = json.loads(out.strip().splitlines()[-1])
 
-    full, mined = results["full"], results["mined"]
-    gap = abs(mined["objective"] - full["objective"]) / full["objective"]
-    share = mined["negatives_used"] / n_neg
-    ratio = mined["seconds"] / full["seconds"]
+    full, mined = results["full", 0], results["mined", 0]
+    seeds = [results["mined", seed] for seed in range(args.seeds)]
+    gaps = [abs(m["objective"] - full["objective"]) / full["objective"] for m in seeds]
+    shares = [m["negatives_used"] / n_neg for m in seeds]
+    ratios = [m["seconds"] / full["seconds"] for m in seeds]
+    gap, share, ratio = max(gaps), max(shares), float(np.median(ratios))
     print(
         f"LinearSVC(loss={args.loss!r}, C={args.C}); mining with ratio={args.ratio}, "
         f"max_hard_per_round={args.cap or None}, threshold=-1, evict_threshold=-1.2: "
@@ -175,7 +200,7 @@ def main():
         f"{n_pos:,} positives x {args.features} features (float64, "
         f"{pool_mib:.0f} MiB)"
     )
-    print(f"{'':<28}{'full data':>14}{'mined':>14}")
+    print(f"{'':<28}{'full data':>14}{'mined, seed 0':>14}")
     print(f"{'fit seconds':<28}{full['seconds']:>14.2f}{mined['seconds']:>14.2f}")
     print(f"{'objective':<28}{full['objective']:>14.6g}{mined['objective']:>14.6g}")
     print(
@@ -191,10 +216,16 @@ def main():
         f"set {mined['max_working']:,}; {mined['fit_seconds_in_rounds']:.2f}s "
         f"fitting, {mined['score_seconds_in_rounds']:.2f}s scoring"
     )
+    for seed, m in enumerate(seeds):
+        print(
+            f"  random_state={seed}: {m['seconds']:.2f} s ({ratios[seed]:.3f} of "
+            f"full), {m['negatives_used']:,} negatives, {m['rounds']} rounds, "
+            f"gap {gaps[seed]:.1e}"
+        )
     checks = [
-        ("objective gap <= 1e-3", gap, gap <= 1e-3),
-        ("working set < 10% of negatives", share, share < 0.10),
-        ("mined time < 1/3 of full", ratio, ratio < 1 / 3),
+        ("objective gap <= 1e-3 (worst seed)", gap, gap <= 1e-3),
+        ("working set < 10% (worst seed)", share, share < 0.10),
+        ("mined time < 1/3 of full (median)", ratio, ratio < 1 / 3),
     ]
     for name, value, ok in checks:
         print(f"{name:<34}{value:>12.3g}  {'met' if ok else 'MISSED'}")
