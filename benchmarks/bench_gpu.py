@@ -10,9 +10,13 @@ GPU tests). Prints, for a float32 pool resident on the device:
 - a bare ``X @ w`` on the device;
 - the compiled scorer's pass over the pool kept on the device (the work a
   mining pass does there), as a fraction of peak bandwidth: target >= 0.5;
-- the engine's whole pass, ``score_rows``, whose scores cross to the host
-  (one float64 per row over PCIe), for contiguous rows and for rows with
-  gaps (their offsets cross too);
+- a mining round's selecting pass over the device-resident pool (6% of its
+  rows in the working set, masked by the per-row codes kept on the device;
+  the cut made there, so only the hard rows cross to the host), with a
+  threshold and with a top-5000 cap, as a fraction of peak bandwidth;
+- ``score_rows``, which scores a few given rows and copies their scores to
+  the host (the working set's scores), for contiguous rows and for rows
+  with gaps;
 - SVC (rbf) scoring of a host pool streamed to the GPU against the CPU's
   compiled scorer and libsvm.
 """
@@ -114,6 +118,26 @@ def main():
         f"{t_dev * 1e3:7.2f} ms  {frac:.2f} of peak "
         f"(target >= 0.5: {'met' if frac >= 0.5 else 'MISSED'})"
     )
+
+    from skhnm._pool import Scoring, make_pool
+    from skhnm._selection import Cut
+
+    pool = make_pool(X, Scoring("decision_function", 1))
+    pool.start(np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp))
+    pool.enter(np.sort(rng.choice(n, int(n * 0.06), replace=False)), 0)
+    for label, cut in (("threshold 2.0", Cut(2.0)), ("top 5000", Cut(0.0, 5000))):
+        t = _timed(cp, lambda cut=cut: pool.select(model, cut), repeats=3)
+        selection = pool.select(model, cut)
+        gbps = nbytes / t / 1e9  # the pass reads every row of the pool
+        frac = gbps * 1e9 / peak if peak else float("nan")
+        key = label.split()[0]
+        out[f"select_{key}_GBps"] = gbps
+        out[f"select_{key}_fraction_of_peak"] = frac
+        print(
+            f"select, {label:<14} {gbps:8,.0f} GB/s  {t * 1e3:7.2f} ms  "
+            f"{frac:.2f} of peak; {selection.rows.size:,} hard rows crossed "
+            f"({selection.n_hard:,} above the threshold)"
+        )
 
     all_rows = np.arange(n)
     gappy = np.sort(rng.choice(n, int(n * 0.94), replace=False))
