@@ -67,7 +67,13 @@ def objective(svc, X, y):
     return float(0.5 * (w @ w + b * b) + svc.C * loss.sum())
 
 
-def run_one(method, data_dir, loss, C, ratio, cap, seed=0):
+def _min_hard(text):
+    if text.lower() == "none":
+        return None
+    return float(text) if "." in text else int(text)
+
+
+def run_one(method, data_dir, loss, C, ratio, cap, seed=0, min_hard=None):
     """Fit one method in this process and print its measures as JSON."""
     from sklearn.svm import LinearSVC
 
@@ -89,6 +95,7 @@ def run_one(method, data_dir, loss, C, ratio, cap, seed=0):
             threshold=-1.0,
             evict_threshold=-1.2,
             max_rounds=100,
+            min_hard_per_round=min_hard,
             random_state=seed,
         ).fit(X, y)
         model, n_used = mined.estimator_, int(mined.negative_indices_.size)
@@ -136,6 +143,12 @@ def main():
         default=3,
         help="mined runs with random_state 0, 1, ...: the initial draw varies",
     )
+    parser.add_argument(
+        "--min-hard",
+        default="none",
+        help="min_hard_per_round: 'none' (the default here: mine until "
+        "nothing is hard, as the guarantee needs), an int, or a share",
+    )
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -149,6 +162,7 @@ def main():
             args.ratio,
             args.cap or None,
             args.seed,
+            _min_hard(args.min_hard),
         )
         return
 
@@ -180,6 +194,8 @@ def main():
                     str(args.cap),
                     "--seed",
                     str(seed),
+                    "--min-hard",
+                    args.min_hard,
                 ],
                 capture_output=True,
                 text=True,
@@ -195,7 +211,9 @@ def main():
     gap, share, ratio = max(gaps), max(shares), float(np.median(ratios))
     print(
         f"LinearSVC(loss={args.loss!r}, C={args.C}); mining with ratio={args.ratio}, "
-        f"max_hard_per_round={args.cap or None}, threshold=-1, evict_threshold=-1.2: "
+        f"max_hard_per_round={args.cap or None}, "
+        f"min_hard_per_round={_min_hard(args.min_hard)}, threshold=-1, "
+        "evict_threshold=-1.2: "
         f"{n_neg:,} negatives and "
         f"{n_pos:,} positives x {args.features} features (float64, "
         f"{pool_mib:.0f} MiB)"

@@ -12,8 +12,9 @@ and works on row indices and scores:
               quantile of the positives' scores ("rank"), or the k best
         select: one pass over the negatives outside the working set with
                 that model, keeping only the hard ones
-        stop if nothing is outside, nothing is hard, validation stalled,
-             or the round limit is reached
+        stop if nothing is outside, nothing is hard, too few are hard to
+             change the model, validation stalled, or the round limit is
+             reached
         (guard) if every score ties, add random negatives instead and go on
         (cache) evict working negatives scoring below evict_threshold, and
                 the easiest ones past max_negatives
@@ -65,8 +66,10 @@ class Settings:
 
     `n_guard` random negatives join the working set when a model's scores
     carry no ranking information (the guard); `max_hard` caps the hard
-    negatives added per round; `evict_threshold` and `max_negatives` make
-    the working set a cache (DPM, R-CNN).
+    negatives added per round; a round with fewer hard negatives than
+    `min_hard` (an int, or a float times the working negatives) ends the
+    run; `evict_threshold` and `max_negatives` make the working set a cache
+    (DPM, R-CNN).
     """
 
     max_rounds: int
@@ -75,6 +78,7 @@ class Settings:
     rank_quantile: float = 0.1
     k_best: int | None = None
     max_hard: int | None = None
+    min_hard: int | float | None = None
     evict_threshold: float | None = None
     max_negatives: int | None = None
     n_guard: int = 0
@@ -268,11 +272,24 @@ def _stop(rnd, selection, informative, record, best, settings, rng):
         return None
     if record.n_hard == 0:
         return "no_hard_negatives"
+    if record.n_hard < _min_hard(settings.min_hard, record.n_negatives):
+        # Too few to change the model: another fit would cost a full refit
+        # for next to nothing (R-CNN retrains only every 2,000 additions).
+        return "few_hard_negatives"
     if best.stalled:
         return "early_stopping"
     if rnd == settings.max_rounds:
         return "max_rounds"
     return None
+
+
+def _min_hard(min_hard, n_negatives):
+    """The progress rule's bound: an int, or a share of the working negatives."""
+    if min_hard is None:
+        return 0
+    if isinstance(min_hard, float):
+        return min_hard * n_negatives
+    return min_hard
 
 
 def _guard(pool, work, rng, n_guard, rnd, record):

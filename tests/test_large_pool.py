@@ -108,7 +108,11 @@ def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
     X = rng.standard_normal((n, d), dtype=np.float32)
     y = (X[:, 0] + 0.3 * rng.standard_normal(n, dtype=np.float32) > 3.2).astype(np.int8)
     clf = HardNegativeMiningClassifier(
-        LogisticRegression(), max_rounds=4, max_hard_per_round=2000, random_state=0
+        LogisticRegression(),
+        max_rounds=4,
+        max_hard_per_round=2000,
+        min_hard_per_round=None,
+        random_state=0,
     )
     clf.fit(X[:100_000], y[:100_000])  # imports and caches outside the count
     tracemalloc.start()
