@@ -16,9 +16,9 @@ numpy, memmap
     product is timed in the same process, right after the fit), the rest of
     ``fit`` (total minus fit and score times) in bare passes, and the peak
     growth of the process's anonymous resident memory during ``fit``
-    (RssAnon from /proc, sampled every 2 ms by a thread; a memory-mapped
-    pool's file pages are not anonymous memory) over the pool's size,
-    after a warm-up fit on a slice (imports do not count). The
+    (RssAnon from /proc, sampled every 5 ms by a thread after a malloc_trim;
+    a memory-mapped pool's file pages are not anonymous memory) over the
+    pool's size, after a warm-up fit on a slice (imports do not count). The
     bare product is timed twice: idle (median of 7), and right after a fit
     of the final working set (median of 5), which is when a round's pass
     runs: a fit can leave BLAS threads spinning on the cores for a while.
@@ -40,40 +40,10 @@ dask
 import argparse
 import os
 import tempfile
-import threading
 import time
 
 import numpy as np
-
-
-class PeakMemory:
-    """Peak growth of this process's anonymous resident memory (bytes)."""
-
-    def __enter__(self):
-        self.base = self.peak = _rss_anon()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        return self
-
-    def _watch(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _rss_anon())
-            time.sleep(0.002)
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, _rss_anon())
-        self.growth = self.peak - self.base
-
-
-def _rss_anon():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("RssAnon not in /proc/self/status")
+from bench_peers import PeakMemory
 
 
 def _pool(n_rows, n_features, out=None, seed=0):
@@ -159,7 +129,7 @@ def through_fit(X, y, label):
     ratio = (bare / X.shape[0]) / float(np.median(per_row))
     ratio_after = (bare_after_fit / X.shape[0]) / float(np.median(per_row))
     rest = (total - fit_s - score_s) / bare
-    growth = memory.growth / pool_bytes
+    growth = memory.extra / pool_bytes
     print(f"  rounds {h['round']}, negatives {h['n_negatives']}, hard {h['n_hard']}")
     print(
         f"  fit {total:.2f} s = fitting {fit_s:.2f} + scoring {score_s:.2f} "
@@ -177,7 +147,7 @@ def through_fit(X, y, label):
         f"(target <= 2: {'met' if rest <= 2 else 'MISSED'})"
     )
     print(
-        f"  peak anonymous memory growth: {memory.growth / 2**20:.0f} MiB = "
+        f"  peak anonymous memory growth: {memory.extra / 2**20:.0f} MiB = "
         f"{growth:.1%} of the pool (target < 10%: "
         f"{'met' if growth < 0.1 else 'MISSED'})"
     )
@@ -242,14 +212,14 @@ def dask_pool(n_rows, n_features):
             t0 = time.perf_counter()
             clf.fit(X, y)
             total = time.perf_counter() - t0
-        growth = memory.growth / pool_bytes
+        growth = memory.extra / pool_bytes
         h = clf.history_
         print(
             f"  rounds {h['round']}, negatives {h['n_negatives']}, hard {h['n_hard']}"
         )
         print(
             f"  fit {total:.1f} s; client peak anonymous memory growth "
-            f"{memory.growth / 2**20:.0f} MiB = {growth:.1%} of the pool "
+            f"{memory.extra / 2**20:.0f} MiB = {growth:.1%} of the pool "
             f"(target < 10%: {'met' if growth < 0.1 else 'MISSED'})"
         )
         X_local, y_local = X.compute(), y.compute()

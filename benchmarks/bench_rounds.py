@@ -77,19 +77,16 @@ def warm(n_rows):
             )
 
 
-def _svc_task(n_samples):
-    from sklearn.datasets import make_classification
-    from sklearn.model_selection import train_test_split
+def _each_min_hard(estimator, **params):
+    """One mining classifier per value of min_hard_per_round in MIN_HARD."""
+    from skhnm import HardNegativeMiningClassifier
 
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=20,
-        n_informative=8,
-        weights=[0.98],
-        class_sep=0.8,
-        random_state=0,
-    )
-    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    return {
+        f"min_hard_per_round={m}": HardNegativeMiningClassifier(
+            estimator, min_hard_per_round=m, random_state=0, **params
+        )
+        for m in MIN_HARD
+    }
 
 
 def _compare(full, mined_by, X_train, y_train, X_test, y_test, score):
@@ -114,18 +111,12 @@ def _compare(full, mined_by, X_train, y_train, X_test, y_test, score):
 
 
 def svc(n_samples):
+    from bench_scoring import svc_task
     from sklearn.svm import SVC
 
-    from skhnm import HardNegativeMiningClassifier
-
-    X_train, X_test, y_train, y_test = _svc_task(n_samples)
+    X_train, X_test, y_train, y_test = svc_task(n_samples)
     print(f"SVC (rbf), {X_train.shape[0]:,} training rows, threshold=-1")
-    mined = {
-        f"min_hard_per_round={m}": HardNegativeMiningClassifier(
-            SVC(), threshold=-1.0, min_hard_per_round=m, n_jobs=-1, random_state=0
-        )
-        for m in MIN_HARD
-    }
+    mined = _each_min_hard(SVC(), threshold=-1.0, n_jobs=-1)
     _compare(
         SVC(),
         mined,
@@ -141,8 +132,6 @@ def sparse(n_rows):
     import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression, SGDClassifier
     from sklearn.model_selection import train_test_split
-
-    from skhnm import HardNegativeMiningClassifier
 
     rng = np.random.default_rng(0)
     n_features = 10_000
@@ -170,12 +159,7 @@ def sparse(n_rows):
         ("SGDClassifier", SGDClassifier(random_state=0)),
     ):
         print(f" {name}")
-        mined = {
-            f"min_hard_per_round={m}": HardNegativeMiningClassifier(
-                est, min_hard_per_round=m, random_state=0
-            )
-            for m in MIN_HARD
-        }
+        mined = _each_min_hard(est)
         _compare(
             est,
             mined,

@@ -100,13 +100,10 @@ def throughput(n_rows, n_features, repeats):
     )
 
 
-def svc(n_samples):
+def svc_task(n_samples):
+    """The SVC task: make_classification, 2% positives, a 70/30 split."""
     from sklearn.datasets import make_classification
-    from sklearn.metrics import average_precision_score
     from sklearn.model_selection import train_test_split
-    from sklearn.svm import SVC
-
-    from skhnm import HardNegativeMiningClassifier
 
     X, y = make_classification(
         n_samples=n_samples,
@@ -116,9 +113,16 @@ def svc(n_samples):
         class_sep=0.8,
         random_state=0,
     )
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=0
-    )
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+
+
+def svc(n_samples):
+    from sklearn.metrics import average_precision_score
+    from sklearn.svm import SVC
+
+    from skhnm import HardNegativeMiningClassifier
+
+    X_train, X_test, y_train, y_test = svc_task(n_samples)
     print(
         f"train {X_train.shape[0]:,} rows ({int(y_train.sum()):,} positives), "
         f"test {X_test.shape[0]:,}"
