@@ -6,15 +6,18 @@
     python benchmarks/bench_scoring.py all
 
 throughput
-    A linear model's mining pass over a float32 pool against a bare ``X @ w``
-    over the same array, in the same process, alternating the two and taking
-    medians. The pass scores every negative outside a 1:3 working set (its
-    rows have gaps), with positives stacked in front of the negatives or
-    interleaved with them; "whole pool" is the cache's pass over every
-    negative, one run of rows when the positives are stacked. Peak extra
-    memory of the pass is measured with tracemalloc (NumPy reports its
-    allocations to it). Target: at least 0.8 of the bare product's
-    throughput (rows per second), peak extra memory under 10% of the pool.
+    ``score_rows`` (the scores of given rows: since the Pool interface, what
+    the working set and the positives are scored with; a round's selecting
+    pass is measured through ``fit`` by bench_fit.py) over a float32 pool
+    against a bare ``X @ w`` over the same array, in the same process,
+    alternating the two and taking medians. The pass scores every negative
+    outside a 1:3 working set (its rows have gaps), with positives stacked
+    in front of the negatives or interleaved with them; "whole pool" is the
+    cache's pass over every negative, one run of rows when the positives are
+    stacked. Peak extra memory of the pass is measured with tracemalloc
+    (NumPy reports its allocations to it). Target: at least 0.8 of the bare
+    product's throughput (rows per second), peak extra memory under 10% of
+    the pool.
 
 svc
     ``SVC()`` on all training rows against ``HardNegativeMiningClassifier(

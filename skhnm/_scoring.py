@@ -1,20 +1,18 @@
-"""The scoring engine: (fitted estimator, pool rows) -> one hardness score per row.
+"""The scoring engine: (fitted estimator, chunk of a pool) -> hardness scores.
 
-A pass walks the requested rows in chunks, so its temporaries are O(chunk)
-plus one score per row, and the pool is never copied. A chunk whose rows lie
-close together is read as one slice of the pool (a view) and the unwanted
-rows' scores are dropped: reading a few extra rows costs less than copying
-scattered ones, and keeps a linear pass at the speed of a bare ``X @ w``.
+:class:`ChunkScorer` scores one chunk with one model, oriented towards
+`pos_label`: by a compiled scorer (:mod:`skhnm._compiled`) where the model
+has one, in the chunk's own namespace (NumPy, CuPy, any array-API library;
+a dense host chunk can be streamed to a device namespace), else by the
+estimator's own method on the host. Every pool (:mod:`skhnm._pool`) scores
+its chunks with it: a round's selecting pass, which keeps only hard rows,
+lives there.
 
-Each chunk is scored by a compiled scorer (:mod:`skhnm._compiled`) when the
-model has one, else by the estimator's own method. The backends sit side by
-side in :func:`score_rows`:
-
-- host pools (NumPy arrays, memmaps, SciPy sparse, DataFrames) are scored
-  with NumPy (an estimator's own method on `n_jobs` threads);
-- a host pool with a device namespace (CuPy) is streamed to it chunk by chunk;
-- a pool that lives in an array namespace (a CuPy or ``array-api-strict``
-  array) is scored where it lives: only its scores leave it.
+:func:`score_rows` scores a few given rows (the working set's, the
+positives'), chunk by chunk, and returns one float64 per row on the host,
+NaN-checked. A chunk whose rows lie close together is read as one slice of
+the pool (a view) and the unwanted rows' scores are dropped: reading a few
+extra rows costs less than copying scattered ones.
 """
 
 import threading
