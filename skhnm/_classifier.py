@@ -152,8 +152,7 @@ def _support_rows(model, train_rows, rows):
     end of a Pipeline) are asked; for the others no row is protected here,
     and a margin threshold protects the margin's rows.
     """
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
-    support = getattr(final, "support_", None)
+    support = getattr(_final_step(model)[1], "support_", None)
     if support is None:
         return np.zeros(rows.shape[0], dtype=bool)
     return member(rows, np.sort(train_rows[np.asarray(support)]))
@@ -218,7 +217,9 @@ class _RowFitter:
     def __init__(
         self, base, seed, pool, positives, classes, pos_label, params, warm=False
     ):
-        self.base, self.seed, self.pool = base, seed, pool
+        # Seeded once: every round clones the same deterministic learner.
+        self.base = _seed_random_states(clone(base), seed)
+        self.pool = pool
         self.positives, self.classes = positives, classes
         self.i_pos = int(np.flatnonzero(classes == pos_label)[0])
         self.params = params
@@ -231,7 +232,7 @@ class _RowFitter:
         return self.classes[np.where(is_pos, self.i_pos, 1 - self.i_pos)]
 
     def __call__(self, rows, rnd):
-        est = _seed_random_states(clone(self.base), self.seed)
+        est = clone(self.base)
         restore = None
         if self.warm and self.previous is not None:
             restore = _warm_start(est, self.previous)
@@ -244,6 +245,7 @@ class _RowFitter:
 
 
 def _final_step(estimator):
+    """``(param prefix, final estimator)`` of a Pipeline, else ``("", it)``."""
     steps = getattr(estimator, "steps", None)
     if isinstance(steps, list) and steps:
         return steps[-1][0] + "__", steps[-1][1]

@@ -34,6 +34,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
 from sklearn.svm import SVC, LinearSVC, NuSVC
 
+from ._namespace import device_of
+
 # Exact types only: a subclass may override the prediction it inherits.
 _LINEAR = (
     LogisticRegression,
@@ -322,7 +324,7 @@ class CompiledScorer:
         if not xp.isdtype(dtype, "real floating"):
             dtype = xp.float64
             chunk = xp.astype(chunk, dtype)
-        params = self._params(xp, _device(chunk), dtype)
+        params = self._params(xp, device_of(chunk), dtype)
         return self._finish(xp, chunk, 0, params)
 
     def _finish(self, xp, x, start, params):
@@ -347,10 +349,6 @@ class CompiledScorer:
         else:  # modified_huber
             proba = (xp.clip(decision, -1.0, 1.0) + 1.0) / 2.0
         return 1.0 - proba if self.flip else proba
-
-
-def _device(x):
-    return getattr(x, "device", None)
 
 
 def _expit(xp, x):

@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from ._rows import distinct, member, merge
-from ._selection import TIE, Cut, hardest
+from ._selection import Cut, hardest, outranks
 
 CRITERIA = ("threshold", "rank", "k_best")
 
@@ -248,8 +248,7 @@ def _informative(pool, model, positives, selection, pos_scores):
         return True
     if pos_scores is None:
         pos_scores = pool.score(model, positives)
-    high = selection.tie
-    return float(np.max(pos_scores)) - high > TIE * (1.0 + abs(high))
+    return outranks(float(np.max(pos_scores)), selection.tie)
 
 
 def _note_selection(record, cut, selection, settings):

@@ -33,6 +33,11 @@ def to_numpy(a):
         return np.asarray(a)
 
 
+def device_of(a):
+    """The device of an array-API array (None for NumPy and others)."""
+    return getattr(a, "device", None)
+
+
 def take(xp, X, rows):
     """`X[rows]` for an array `X` of namespace `xp`, staying in that namespace.
 

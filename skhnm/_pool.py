@@ -193,7 +193,7 @@ class ArrayPool(Pool):
         self.X = X
         self.scoring = scoring
         self.n_rows = X.shape[0]
-        self.dtype = np.dtype(dtype) if codes is None else codes.dtype
+        self.code_dtype = np.dtype(dtype) if codes is None else codes.dtype
         self._codes = codes
         if codes is not None:
             self.n_outside = int(np.count_nonzero(codes < 0))
@@ -201,8 +201,8 @@ class ArrayPool(Pool):
     # ------------------------------------------------------------- codes
 
     def start(self, positives, held_out):
-        positive, held = codes_of(self.dtype)
-        codes = np.full(self.n_rows, OUTSIDE, dtype=self.dtype)
+        positive, held = codes_of(self.code_dtype)
+        codes = np.full(self.n_rows, OUTSIDE, dtype=self.code_dtype)
         codes[held_out] = held
         codes[positives] = positive
         self._codes = codes
@@ -307,8 +307,6 @@ class ArrayPool(Pool):
             (lo, min(lo + step, self.n_rows)) for lo in range(0, self.n_rows, step)
         ]
         n_threads = effective_n_jobs(s.n_jobs) if scorer.threads_help else 1
-        if _namespace.namespace_of(self.X) is not None:
-            n_threads = 1
         run_chunks(run, ranges, n_threads)
         return selector.finish()
 

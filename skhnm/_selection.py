@@ -90,6 +90,11 @@ def _tied(low, high):
     return high - low <= TIE * (1.0 + abs(high))
 
 
+def outranks(score, reference):
+    """`score` is above `reference` by more than the tie tolerance."""
+    return score - reference > TIE * (1.0 + abs(reference))
+
+
 def nan_error(n_nan, n_total):
     """The one error for scores that cannot be ranked."""
     return ValueError(
@@ -102,8 +107,7 @@ def nan_error(n_nan, n_total):
 def check_scores(scores):
     """Raise if a host array of scores holds a NaN (no allocation if not)."""
     scores = np.asarray(scores)
-    # A sum of squares is NaN exactly when a term is (no inf - inf).
-    if scores.size and np.isnan(scores @ scores):
+    if scores.size and _has_nan(np, scores):
         raise nan_error(int(np.count_nonzero(np.isnan(scores))), scores.size)
     return scores
 
@@ -117,6 +121,8 @@ def _and(xp, a, b):
 
 def _has_nan(xp, scores):
     if xp is np:
+        # A sum of squares is NaN exactly when a term is (no inf - inf), and
+        # allocates nothing.
         return bool(np.isnan(scores @ scores))
     return bool(xp.any(xp.isnan(scores)))
 
@@ -203,8 +209,7 @@ class Selector:
     def _keep_k(self):
         """Shrink the held rows to the k hardest (ties to the lower row)."""
         xp, k = self.xp, self.cut.k
-        rows = xp.concat(self._rows) if len(self._rows) > 1 else self._rows[0]
-        scores = xp.concat(self._scores) if len(self._scores) > 1 else self._scores[0]
+        rows, scores = _joined(xp, self._rows), _joined(xp, self._scores)
         if rows.shape[0] > k and xp is np:
             keep = hardest_positions(rows, scores, k)
             rows, scores = rows[keep], scores[keep]
@@ -229,17 +234,18 @@ class Selector:
         else:
             if self.cut.k is not None:
                 self._keep_k()
-            xp = self.xp
-            rows = self._rows[0] if len(self._rows) == 1 else xp.concat(self._rows)
-            scores = (
-                self._scores[0] if len(self._scores) == 1 else xp.concat(self._scores)
-            )
+            rows = _joined(self.xp, self._rows)
+            scores = _joined(self.xp, self._scores)
             rows = np.asarray(_namespace.to_numpy(rows), dtype=np.intp)
             scores = np.asarray(_namespace.to_numpy(scores), dtype=np.float64)
             order = np.argsort(rows, kind="stable")
             rows, scores = rows[order], scores[order]
         tie = self.high if self.n_scored and not self.untied else None
         return Selection(rows, scores, self.n_hard, self.n_scored, tie, self.n_nan)
+
+
+def _joined(xp, parts):
+    return parts[0] if len(parts) == 1 else xp.concat(parts)
 
 
 def hardest(rows, scores, k):
