@@ -152,18 +152,15 @@ class DaskPool(Pool):
 
     # ----------------------------------------------------------- scoring
 
-    def take(self, rows, keep=True):
-        """`X[rows]` as NumPy; rows fetched before are not fetched again."""
-        return self._cache.get(rows, keep)
-
     def rows(self, indices, keep=True):
-        return self.take(indices, keep)
+        """`X[indices]` as NumPy; rows fetched before are not fetched again."""
+        return self._cache.get(indices, keep)
 
     def score(self, model, indices):
         """Scores of a few rows (the working set's), by the local engine."""
         if np.size(indices) == 0:
             return np.empty(0)
-        local = self.take(indices, keep=False)
+        local = self.rows(indices, keep=False)
         s = self.scoring
         return score_rows(
             model,

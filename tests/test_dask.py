@@ -74,14 +74,14 @@ def test_without_a_client_the_local_scheduler_mines(imbalanced, same_fit):
 def test_only_rows_joining_the_working_set_are_fetched(imbalanced, monkeypatch):
     X, y = imbalanced
     fetched = []
-    real = _dask.DaskPool.take
+    real = _dask.DaskPool.rows
 
     def spy(self, rows, keep=True):
         before = set(self._cache.rows_held.tolist())
         fetched.append(len(set(np.asarray(rows).tolist()) - before))
         return real(self, rows, keep)
 
-    monkeypatch.setattr(_dask.DaskPool, "take", spy)
+    monkeypatch.setattr(_dask.DaskPool, "rows", spy)
     with dask.config.set(scheduler="sync"):
         clf = HardNegativeMiningClassifier(
             LinearSVC(), threshold=-1.0, max_hard_per_round=40, random_state=0
