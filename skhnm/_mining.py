@@ -15,7 +15,8 @@ and works on row indices and scores:
         stop if nothing is outside, nothing is hard, too few are hard to
              change the model, validation stalled, or the round limit is
              reached
-        (guard) if every score ties, add random negatives instead and go on
+        (guard) if every score ties, add random negatives instead (twice as
+                many each time) and go on
         (cache) evict working negatives scoring below evict_threshold, and
                 the easiest ones past max_negatives
         add the hard ones (the hardest first, when capped) to the working set
@@ -24,6 +25,17 @@ Eviction never touches a negative at or above the threshold, nor a support
 vector: with a margin threshold this keeps DPM's guarantee (Felzenszwalb et
 al. 2010, section 4.4) that a run ending with no hard negatives outside the
 cache has reached the optimum of training on all the data.
+
+With inverse-probability weighting (Horvitz & Thompson 1952; Fithian &
+Hastie 2014 for logistic regression) the working negatives are read as a
+stratified sample of the pool: the mined ones are a census of the hard
+stratum, weight 1, and the random ones (the initial draw and the guard's)
+are a uniform sample of every negative not mined, each standing for
+``n_not_mined / n_random`` of them. A random negative that scores above a
+round's cut is hard, so it moves to the census. The weighted working-set
+loss is then an estimate of the full-data loss, for any loss. The uniform
+sample is never evicted; an evicted mined negative returns to the
+population that the sample stands for.
 """
 
 import math
@@ -52,6 +64,8 @@ class Round:
     n_added: int = 0  # hard negatives added for the next round
     n_random: int = 0  # random negatives added instead, by the guard
     n_evicted: int = 0
+    random_weight: float = 1.0  # each random negative's weight in the fit
+    effective_size: float = 0.0  # Kish's (sum w)^2 / sum w^2 of the fit's rows
     fit_time: float = 0.0
     score_time: float = 0.0
     validation_score: float = math.nan
@@ -69,7 +83,8 @@ class Settings:
     negatives added per round; a round with fewer hard negatives than
     `min_hard` (an int, or a float times the working negatives) ends the
     run; `evict_threshold` and `max_negatives` make the working set a cache
-    (DPM, R-CNN).
+    (DPM, R-CNN); `weighting` weighs the random negatives by the inverse of
+    their inclusion probability.
     """
 
     max_rounds: int
@@ -82,6 +97,7 @@ class Settings:
     evict_threshold: float | None = None
     max_negatives: int | None = None
     n_guard: int = 0
+    weighting: bool = False
     n_iter_no_change: int = 2
     tol: float = 0.0
 
@@ -94,7 +110,8 @@ class Settings:
 class Learner:
     """What the loop asks of the model side.
 
-    `fit(rows, round)` fits a fresh model on the sorted `rows`;
+    `fit(rows, round, weights)` fits a fresh model on the sorted `rows`,
+    with `weights` (aligned with `rows`) as sample weights unless None;
     `protected(model, train_rows, rows)` marks rows never to evict (support
     vectors); `validate(model)` scores a model for early stopping (greater
     is better).
@@ -147,7 +164,12 @@ def mine(
         Makes each pass's progress callback ``callback(n_done, n_total)``.
     """
     work = np.sort(np.asarray(initial, dtype=np.intp))
+    n_negatives = pool.n_outside  # the negatives whose loss the fit estimates
     pool.enter(work, 0)
+    # The uniform stratum when weighting: random draws (the initial ones and
+    # the guard's) never found hard.
+    random = work if settings.weighting else None
+    n_guarded = 0
     history = {key: [] for key in HISTORY_KEYS}
     best = _Best(settings)
     bound_held = True
@@ -156,7 +178,8 @@ def mine(
         record = Round(rnd, work.size)
         with _timed(record, "fit_time"), _in_round("fitting the estimator", rnd):
             train_rows = merge(positives, work)
-            model = learner.fit(train_rows, rnd)
+            weights = _weights(train_rows, work, random, n_negatives, record)
+            model = learner.fit(train_rows, rnd, weights)
         if learner.validate is not None:
             record.validation_score = float(learner.validate(model))
             best.update(record.validation_score, rnd, model, work)
@@ -165,17 +188,26 @@ def mine(
             selection = pool.select(model, cut, progress and progress(rnd))
             informative = _informative(pool, model, positives, selection, pos_scores)
             work_scores = pool.score(model, work) if settings.cache else None
-        _note_selection(record, cut, selection, settings)
+            _note_selection(record, cut, selection, settings)
+            if random is not None:
+                random = _still_random(pool, model, random, record.cut)
 
         termination = _stop(rnd, selection, informative, record, best, settings, rng)
         if termination is None and not informative:
-            work = _guard(pool, work, rng, settings.n_guard, rnd, record)
+            # Doubling lets a model that cannot rank reach the whole pool
+            # within max_rounds, where a fixed draw would stall near chance.
+            grown = _guard(pool, rng, settings.n_guard << n_guarded, rnd, record)
+            n_guarded += 1
+            work = merge(work, grown)
+            random = None if random is None else merge(random, grown)
         elif termination is None:
             n_add = min(record.n_hard, cut.k or record.n_hard)
             if settings.cache:
                 keep = _never_evict(
                     model, train_rows, work, work_scores, cut, learner, settings
                 )
+                if random is not None:
+                    keep |= member(work, random)  # the sample stays uniform
                 work, n_add, held = _evict(
                     pool, work, work_scores, keep, n_add, settings
                 )
@@ -291,12 +323,46 @@ def _min_hard(min_hard, n_negatives):
     return min_hard
 
 
-def _guard(pool, work, rng, n_guard, rnd, record):
-    """A model that cannot rank has not converged: add random negatives."""
+def _weights(train_rows, work, random, n_negatives, record):
+    """Inverse-probability weights of the training rows (None: unweighted).
+
+    Positives and mined negatives are taken whole (weight 1); each random
+    negative not found hard stands for ``n_not_mined / n_random`` negatives
+    not mined.
+    """
+    if random is None:
+        record.effective_size = float(train_rows.size)
+        return None
+    if random.size == 0:  # every random negative was found hard
+        record.effective_size = float(train_rows.size)
+        return None
+    n_mined = work.size - random.size
+    w = (n_negatives - n_mined) / random.size
+    weights = np.ones(train_rows.size)
+    weights[member(train_rows, random)] = w
+    record.random_weight = float(w)
+    record.effective_size = float(weights.sum() ** 2 / np.dot(weights, weights))
+    return weights
+
+
+def _still_random(pool, model, random, cut):
+    """The random negatives that stay in the uniform stratum.
+
+    A random negative scoring above the round's cut would have been mined
+    had it been outside: it joins the census of hard negatives (weight 1),
+    or the hard stratum would be counted twice.
+    """
+    if math.isnan(cut) or random.size == 0:
+        return random
+    return random[~(pool.score(model, random) > cut)]
+
+
+def _guard(pool, rng, n_guard, rnd, record):
+    """A model that cannot rank has not converged: random negatives join."""
     grown = draw_outside(pool, rng, n_guard)
     pool.enter(grown, rnd + 1)
     record.n_random = grown.size
-    return merge(work, grown)
+    return grown
 
 
 def _never_evict(model, train_rows, work, work_scores, cut, learner, settings):

@@ -79,7 +79,14 @@ def _assert_same_fit(a, b):
     """Two fitted classifiers mined the same working set in the same rounds."""
     np.testing.assert_array_equal(a.negative_indices_, b.negative_indices_)
     np.testing.assert_array_equal(a.mined_round_, b.mined_round_)
-    for key in ("n_negatives", "n_scored", "n_hard", "n_added", "n_random"):
+    for key in (
+        "n_negatives",
+        "n_scored",
+        "n_hard",
+        "n_added",
+        "n_random",
+        "random_weight",
+    ):
         assert a.history_[key] == b.history_[key], key
     assert a.history_["n_evicted"] == b.history_["n_evicted"]
     assert a.termination_condition_ == b.termination_condition_
@@ -144,7 +151,8 @@ def mine_scripted(
 
     The pool is an ArrayPool of row ids; `fit(rows, round)` returns a tag
     (the round by default) and `score(tag, rows, round)` scores rows. Returns
-    the result, with `entered_round` (per row) attached.
+    the result, with `entered_round` (per row) and `fits` (each fit's rows
+    and weights) attached.
     """
     from skhnm._mining import Learner, Settings, mine
     from skhnm._pool import ArrayPool, Scoring, round_dtype
@@ -153,8 +161,14 @@ def mine_scripted(
     pool = ArrayPool(X, Scoring("decision_function", 1, batch_size=batch_size))
     pool.start(np.asarray(positives), np.empty(0, dtype=int))
     fit = fit or (lambda rows, rnd: rnd)
+    fits = []
+
+    def fit_scripted(rows, rnd, weights):
+        fits.append((rows.copy(), None if weights is None else weights.copy()))
+        return ScriptedModel(fit(rows, rnd), score, rnd)
+
     learner = Learner(
-        fit=lambda rows, rnd: ScriptedModel(fit(rows, rnd), score, rnd),
+        fit=fit_scripted,
         protected=protected,
         validate=None if validate is None else (lambda model: validate(model.tag)),
     )
@@ -169,4 +183,5 @@ def mine_scripted(
     result.entered_round = pool.entered_round(
         result.best_round, round_dtype(settings["max_rounds"])
     )
+    result.fits = fits
     return result

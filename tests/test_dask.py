@@ -38,6 +38,10 @@ CASES = {
         dict(threshold=-1.0, evict_threshold=-1.2, max_hard_per_round=1.0),
     ),
     "early_stopping": (LinearSVC(), dict(threshold=-1.0, early_stopping=True)),
+    "weighted_cache": (
+        LinearSVC(),
+        dict(threshold=-1.0, evict_threshold=-1.2, weighting="inverse_probability"),
+    ),
 }
 
 

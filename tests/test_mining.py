@@ -198,9 +198,10 @@ def test_guard_grows_an_uninformative_model_with_random_negatives():
         rng=rng,
         n_guard=15,
     )
-    assert result.history["n_random"][:2] == [15, 15]
+    # The draw doubles each time the guard fires.
+    assert result.history["n_random"][:2] == [15, 30]
     assert result.history["n_hard"][:2] == [0, 0]
-    assert result.history["n_negatives"][:3] == [5, 20, 35]
+    assert result.history["n_negatives"][:3] == [5, 20, 50]
     # Once informative, the threshold rule takes over (scores 99 > 98.5).
     assert result.history["n_random"][2] == 0
     assert result.termination == "no_hard_negatives"
@@ -216,7 +217,23 @@ def test_guard_that_cannot_help_ends_as_uninformative_model():
         n_guard=10,
     )
     assert result.termination == "uninformative_model"
-    assert result.history["n_random"] == [10, 10, 0]
+    assert result.history["n_random"] == [10, 20, 0]
+
+
+def test_a_guard_that_doubles_reaches_the_whole_pool_within_max_rounds():
+    # A fixed draw of 4 a round would reach 5 + 4 * 5 = 25 of the negatives.
+    result = run(
+        initial=POOL[:5],
+        score=lambda m, rows, r: np.zeros(rows.size),
+        threshold=0.5,
+        max_rounds=5,
+        rng=np.random.RandomState(0),
+        n_guard=4,
+    )
+    n_negatives = POOL.size
+    assert result.history["n_random"][:4] == [4, 8, 16, 32]
+    assert result.termination == "pool_exhausted"
+    assert result.negatives.size == n_negatives
 
 
 def test_ties_among_negatives_are_informative_when_positives_stand_out():

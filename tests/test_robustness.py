@@ -196,14 +196,14 @@ def test_duplicated_rows_and_constant_features():
 
 
 def test_all_features_constant_the_guard_grows_then_gives_up():
-    X, y = _data()
+    X, y = _data(n_neg=200)
     X[:] = 1.0
     with pytest.warns(UserWarning, match="no ranking information"):
         clf = HardNegativeMiningClassifier(max_rounds=2, random_state=0).fit(X, y)
     # Every score ties: nothing is called hard, the guard adds 15 random
-    # negatives a round, and the model never learns to rank.
+    # negatives, then twice as many, and the model never learns to rank.
     assert clf.history_["n_hard"] == [0, 0, 0]
-    assert clf.history_["n_random"] == [15, 15, 0]
+    assert clf.history_["n_random"] == [15, 30, 0]
     assert clf.termination_condition_ == "uninformative_model"
 
 
