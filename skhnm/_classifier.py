@@ -295,7 +295,14 @@ def _positive_rate(positives, n_negatives, val_rows, sample_weight):
     if sample_weight is None:
         return positives.size / (positives.size + n_negatives)
     total = sample_weight.sum() - sample_weight[val_rows].sum()
-    return float(sample_weight[positives].sum() / total)
+    rate = float(sample_weight[positives].sum() / total) if total > 0 else math.nan
+    if not 0.0 < rate < 1.0:
+        raise ValueError(
+            "sample_weight leaves a class of the training rows with no weight "
+            f"(weighted positive rate {rate}); weighting='inverse_probability' "
+            "needs both classes with a positive total weight."
+        )
+    return rate
 
 
 def _auto_threshold(response_method, ratio, positive_rate=None):
@@ -307,9 +314,10 @@ def _auto_threshold(response_method, ratio, positive_rate=None):
     which that same boundary lies where the odds are `ratio` times the
     population's (a likelihood ratio of `ratio`); on a decision function it
     is those odds' logarithm, exact for a logistic loss. Measured on 1M
-    rows with 1% positives (LogisticRegression), this cut gave coefficients
-    1.2% from the full-data fit's with 8% of the negatives; a likelihood
-    ratio of 1 needed 19% and was slower than the full fit.
+    rows with 1.2% positives (benchmarks/bench_weighting.py large), this cut
+    gave coefficients 0.8% from the full-data fit's with 7.3% of the
+    negatives; a likelihood ratio of 1 needed 16% for 0.4%, and one of 10
+    used 4.4% for 1.05%.
     """
     if positive_rate is None:
         return 0.5 if response_method == "predict_proba" else 0.0

@@ -56,6 +56,12 @@ def _expected_failures(estimator):
             make_pipeline(StandardScaler(), LogisticRegression()), random_state=0
         ),
         HardNegativeMiningClassifier(KNeighborsClassifier(), random_state=0),
+        # Inverse-probability weights on top of the user's sample weights.
+        HardNegativeMiningClassifier(
+            make_pipeline(StandardScaler(), LogisticRegression()),
+            weighting="inverse_probability",
+            random_state=0,
+        ),
     ],
     expected_failed_checks=_expected_failures,
 )

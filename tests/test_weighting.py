@@ -2,8 +2,10 @@
 
 import math
 
+import array_api_strict
 import numpy as np
 import pytest
+import scipy.sparse
 import sklearn
 from conftest import mine_scripted, with_ids
 from imblearn.under_sampling import NearMiss, RandomUnderSampler
@@ -249,13 +251,33 @@ def test_weighted_mining_estimates_the_populations_probability():
     assert rate > 2.0 and brier > 1.2 and gap > 0.3
 
 
-def test_weighted_runs_are_the_same_across_batch_and_threads(imbalanced, same_fit):
+def test_weighted_runs_are_the_same_on_every_layout_and_engine(imbalanced, same_fit):
     X, y = imbalanced
-    params = dict(weighting=IPW, random_state=0)
-    ref = HardNegativeMiningClassifier(LinearSVC(), threshold=-1.0, **params)
-    ref.fit(X, y)
+    params = dict(weighting=IPW, threshold=-1.0, random_state=0)
+    ref = HardNegativeMiningClassifier(LinearSVC(), **params).fit(X, y)
     assert ref.n_rounds_ >= 2
-    clf = HardNegativeMiningClassifier(
-        LinearSVC(), threshold=-1.0, batch_size=97, n_jobs=2, **params
-    ).fit(X, y)
-    same_fit(clf, ref)
+    fits = [
+        HardNegativeMiningClassifier(
+            LinearSVC(), batch_size=97, n_jobs=2, **params
+        ).fit(X, y),
+        HardNegativeMiningClassifier(LinearSVC(), **params).fit(
+            scipy.sparse.csr_matrix(X), y
+        ),
+        HardNegativeMiningClassifier(LinearSVC(), batch_size=64, **params).fit(
+            array_api_strict.asarray(X), y
+        ),
+    ]
+    for clf in fits:
+        same_fit(clf, ref)
+        np.testing.assert_allclose(
+            clf.history_["effective_size"], ref.history_["effective_size"]
+        )
+
+
+def test_a_class_without_weight_is_a_clear_error(imbalanced):
+    X, y = imbalanced
+    sw = np.where(y == 0, 0.0, 1.0)
+    clf = HardNegativeMiningClassifier(weighting=IPW, pos_label=1)
+    with pytest.raises(ValueError, match="a class of the training rows with no"):
+        clf.fit(X, y, sample_weight=sw)
+    assert not hasattr(clf, "estimator_")
