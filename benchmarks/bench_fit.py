@@ -235,7 +235,17 @@ def main():
     parser.add_argument("what", choices=["numpy", "memmap", "dask", "all"])
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--features", type=int, default=None)
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="limit BLAS (NumPy's and SciPy's OpenBLAS) to this many threads",
+    )
     args = parser.parse_args()
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads, user_api="blas")
     if args.what in ("numpy", "all"):
         numpy_pool(args.rows or 4_000_000, args.features or 32)
     if args.what in ("memmap", "all"):

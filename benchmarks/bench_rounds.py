@@ -165,7 +165,17 @@ def main():
     parser.add_argument("what", choices=["warm", "svc", "sparse", "all"])
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--samples", type=int, default=120_000)
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="limit BLAS (NumPy's and SciPy's OpenBLAS) to this many threads",
+    )
     args = parser.parse_args()
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads, user_api="blas")
     if args.what in ("warm", "all"):
         warm(args.rows or 1_000_000)
     if args.what in ("sparse", "all"):
