@@ -171,6 +171,14 @@ def test_weights_reach_a_pipeline_with_metadata_routing(imbalanced, recording):
         )
         fits = _fits(recording.log)
         assert fits and all(w is not None and w.max() > 1.0 for _, w in fits)
+        # A bare estimator is called by the classifier itself: no request
+        # is needed for the mining weights.
+        recording.log = []
+        HardNegativeMiningClassifier(recording(), weighting=IPW, random_state=0).fit(
+            with_ids(X), y
+        )
+        fits = _fits(recording.log)
+        assert fits and all(w is not None and w.max() > 1.0 for _, w in fits)
         # Not requested: weights that would never arrive are a clear error.
         silent = make_pipeline(StandardScaler(), LogisticRegression())
         clf = HardNegativeMiningClassifier(silent, weighting=IPW)
