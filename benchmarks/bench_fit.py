@@ -43,7 +43,7 @@ import tempfile
 import time
 
 import numpy as np
-from bench_peers import PeakMemory
+from bench_peers import PeakMemory, add_blas_threads_option, limit_blas_threads
 
 
 def _pool(n_rows, n_features, out=None, seed=0):
@@ -235,17 +235,9 @@ def main():
     parser.add_argument("what", choices=["numpy", "memmap", "dask", "all"])
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--features", type=int, default=None)
-    parser.add_argument(
-        "--blas-threads",
-        type=int,
-        default=None,
-        help="limit BLAS (NumPy's and SciPy's OpenBLAS) to this many threads",
-    )
+    add_blas_threads_option(parser)
     args = parser.parse_args()
-    if args.blas_threads is not None:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.blas_threads, user_api="blas")
+    limit_blas_threads(args)
     if args.what in ("numpy", "all"):
         numpy_pool(args.rows or 4_000_000, args.features or 32)
     if args.what in ("memmap", "all"):

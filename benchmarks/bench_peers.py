@@ -495,6 +495,23 @@ def markdown_to_rst(text):
     return "\n".join(out) + "\n"
 
 
+def add_blas_threads_option(parser):
+    """``--blas-threads N``: limit BLAS to N threads for the whole run."""
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="limit BLAS (NumPy's and SciPy's OpenBLAS) to this many threads",
+    )
+
+
+def limit_blas_threads(args):
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads, user_api="blas")
+
+
 def machine():
     cpus = os.cpu_count()
     mem = ""

@@ -161,21 +161,15 @@ def main():
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
+    from bench_peers import add_blas_threads_option, limit_blas_threads
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("what", choices=["warm", "svc", "sparse", "all"])
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--samples", type=int, default=120_000)
-    parser.add_argument(
-        "--blas-threads",
-        type=int,
-        default=None,
-        help="limit BLAS (NumPy's and SciPy's OpenBLAS) to this many threads",
-    )
+    add_blas_threads_option(parser)
     args = parser.parse_args()
-    if args.blas_threads is not None:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.blas_threads, user_api="blas")
+    limit_blas_threads(args)
     if args.what in ("warm", "all"):
         warm(args.rows or 1_000_000)
     if args.what in ("sparse", "all"):
