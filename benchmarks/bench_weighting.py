@@ -51,6 +51,8 @@ from bench_peers import (
     task_face_windows,
     task_pool,
 )
+from bench_peers import estimators as peer_estimators
+from bench_peers import run_method as peer_method
 
 IPW = "inverse_probability"
 
@@ -64,16 +66,11 @@ def tasks(quick):
 
 
 def estimators():
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
+    """The peers suite's LogisticRegression (scaled) and HistGradientBoosting."""
     return {
-        "LogisticRegression": lambda: make_pipeline(
-            StandardScaler(), LogisticRegression(max_iter=1000)
-        ),
-        "HistGradientBoosting": lambda: HistGradientBoostingClassifier(),
+        name: make
+        for name, make in peer_estimators().items()
+        if name in ("LogisticRegression", "HistGradientBoosting")
     }
 
 
@@ -151,24 +148,13 @@ METHODS = (
 
 
 def run_method(method, make_est, X, y, seed, budgets):
-    from imblearn.pipeline import make_pipeline as imb_pipeline
-    from imblearn.under_sampling import RandomUnderSampler
-
     from skhnm import HardNegativeMiningClassifier
 
-    n_pos, n_neg = int(y.sum()), int((y == 0).sum())
-    if method == "full data":
-        return make_est().fit(X, y), n_neg
-    if method == "class_weight=balanced":
-        est = make_est()
-        step = est.steps[-1][0] + "__" if hasattr(est, "steps") else ""
-        est.set_params(**{step + "class_weight": "balanced"})
-        return est.fit(X, y), n_neg
-    if method.startswith("RUS"):
-        budget = budgets.get(method.split(", ")[-1].split("'")[0])
-        n = min(n_neg, 3 * n_pos if method == "RUS 1:3" else budget)
-        rus = RandomUnderSampler(sampling_strategy={0: n}, random_state=seed)
-        return imb_pipeline(rus, make_est()).fit(X, y), n
+    if method in ("full data", "class_weight=balanced", "RUS 1:3"):
+        return peer_method(method, make_est, X, y, seed, None)[:2]
+    if method.startswith("RUS, "):  # at a mining run's final budget
+        budget = budgets[method.split(", ")[1].split("'")[0]]
+        return peer_method("RUS, mining's budget", make_est, X, y, seed, budget)[:2]
     if method.startswith("skhnm"):
         weighting = IPW if method == "skhnm weighted" else None
         model = HardNegativeMiningClassifier(
