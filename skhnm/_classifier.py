@@ -280,8 +280,8 @@ def _mining_weight_keys(base):
                 "metadata routing enabled, request it: "
                 f"{type(final).__name__}().set_fit_request(sample_weight=True)."
             )
-    elif _weighted_steps(base):
-        return tuple(f"{name}__sample_weight" for name in _weighted_steps(base))
+    elif steps := _weighted_steps(base):
+        return tuple(f"{name}__sample_weight" for name in steps)
     raise TypeError(
         f"weighting='inverse_probability' needs an estimator whose fit takes "
         f"sample_weight; {type(final).__name__}"

@@ -190,7 +190,9 @@ def mine(
             work_scores = pool.score(model, work) if settings.cache else None
             _note_selection(record, cut, selection, settings)
             if random is not None:
-                random = _still_random(pool, model, random, record.cut)
+                random = _still_random(
+                    pool, model, random, record.cut, work, work_scores
+                )
 
         termination = _stop(rnd, selection, informative, record, best, settings, rng)
         if termination is None and not informative:
@@ -330,10 +332,7 @@ def _weights(train_rows, work, random, n_negatives, record):
     negative not found hard stands for ``n_not_mined / n_random`` negatives
     not mined.
     """
-    if random is None:
-        record.effective_size = float(train_rows.size)
-        return None
-    if random.size == 0:  # every random negative was found hard
+    if random is None or random.size == 0:  # unweighted, or every one was hard
         record.effective_size = float(train_rows.size)
         return None
     n_mined = work.size - random.size
@@ -345,16 +344,22 @@ def _weights(train_rows, work, random, n_negatives, record):
     return weights
 
 
-def _still_random(pool, model, random, cut):
+def _still_random(pool, model, random, cut, work, work_scores=None):
     """The random negatives that stay in the uniform stratum.
 
     A random negative scoring above the round's cut would have been mined
     had it been outside: it joins the census of hard negatives (weight 1),
-    or the hard stratum would be counted twice.
+    or the hard stratum would be counted twice. The random negatives are
+    working rows, so the cache's scores of the working set serve when
+    there are some.
     """
     if math.isnan(cut) or random.size == 0:
         return random
-    return random[~(pool.score(model, random) > cut)]
+    if work_scores is None:
+        scores = pool.score(model, random)
+    else:
+        scores = work_scores[np.searchsorted(work, random)]
+    return random[~(scores > cut)]
 
 
 def _guard(pool, rng, n_guard, rnd, record):

@@ -90,6 +90,36 @@ def test_random_negatives_that_score_hard_join_the_census():
     assert math.isclose(w1[rows1 >= 10].sum(), 100)
 
 
+# With a cache (one that evicts nothing here), the random negatives' scores
+# are read from the working set's, not from a pass of their own.
+@pytest.mark.parametrize("evict_threshold", [None, -10.0])
+def test_the_census_follows_rows_mined_between_random_ones(evict_threshold):
+    # The random draw is rows 10-14 and 60-74; 10-14 score hard, as do the
+    # outside rows 40 and 41 (round 0) and 42 (round 1). The mined rows sit
+    # between random ones in the working set, so the random rows' scores
+    # must be read at their own places.
+    def score(model, rows, rnd):
+        hard = {10, 11, 12, 13, 14, 40, 41} | ({42} if rnd >= 1 else set())
+        return np.array([1.0 if r in hard else -1.0 for r in rows])
+
+    result = mine_scripted(
+        score,
+        n_rows=110,
+        positives=np.arange(10),
+        initial=np.r_[10:15, 60:75],
+        threshold=0.0,
+        max_rounds=2,
+        evict_threshold=evict_threshold,
+        weighting=True,
+    )
+    # Round 2: 60-74 are still random; 10-14, 40, 41 and 42 are mined.
+    assert result.history["n_negatives"] == [20, 22, 23]
+    assert result.history["random_weight"] == [100 / 20, 93 / 15, 92 / 15]
+    rows, w = result.fits[2]
+    np.testing.assert_array_equal(w[np.isin(rows, np.r_[10:15, 40:43])], 1.0)
+    np.testing.assert_array_equal(w[np.isin(rows, np.r_[60:75])], 92 / 15)
+
+
 @pytest.mark.parametrize("weighting", [True, False])
 def test_the_cache_never_evicts_the_random_sample(weighting):
     # Every working negative scores -5, below evict_threshold; only the
