@@ -2,9 +2,11 @@
 
 This module holds parameters, input validation, delegation, metadata routing
 and tags. The algorithm is in :mod:`skhnm._mining`; scoring is in
-:mod:`skhnm._scoring`.
+:mod:`skhnm._scoring`; multiclass predictions from one detector per class
+are in :mod:`skhnm._multiclass`.
 """
 
+import functools
 import inspect
 import math
 import warnings
@@ -46,7 +48,8 @@ from sklearn.utils.validation import (
 
 from . import _dask, _namespace
 from ._compiled import compile_scorer
-from ._mining import Learner, Settings, draw_outside, mine
+from ._mining import Learner, Settings, Task, draw_outside, mine_jointly
+from ._multiclass import DetectorSet
 from ._pool import Scoring, code_dtype, make_pool, round_dtype
 from ._progress import scoring_progress
 from ._rows import member, merge
@@ -60,6 +63,10 @@ def _estimator_has(attr):
     """`available_if` check: the fitted estimator, else the one to be fitted."""
 
     def check(self):
+        if hasattr(self, "estimators_"):  # multiclass: the detectors
+            return attr == "predict" or hasattr(
+                next(iter(self.estimators_.values())), attr
+            )
         if hasattr(self, "estimator_"):
             return hasattr(self.estimator_, attr)
         return hasattr(self._base_estimator(), attr)
@@ -550,6 +557,19 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         frequent class of `y`, rows weighted by `sample_weight` when given
         (`classes_[1]` when both are equally frequent).
 
+    negative_label : int, float, bool or str, default=None
+        The background class, for multiclass mining (R-CNN's setting). Every
+        other class gets its own detector: a clone of `estimator` fitted on 1
+        for the class's rows and 0 for the rest, mined as in the binary case
+        from the background rows. The other classes' rows are in every
+        detector's working set from the first round and are never evicted:
+        they are few, and the negatives most like its class. All detectors
+        mine in lockstep: each round scores the rows outside any working set
+        once, with every detector still mining (one matrix product for
+        linear models). With two classes, it names the negative class
+        (`pos_label` is then the other one). None: binary mining, and more
+        than two classes is an error.
+
     random_state : int, RandomState instance or None, default=None
         Controls the initial negatives, the validation split and the seed
         given to unseeded randomness inside `estimator` and `sampler`.
@@ -592,9 +612,21 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     ----------
     estimator_ : estimator object
         The fitted estimator, trained on the positives (outside the
-        validation split) and the negatives in `negative_indices_`.
+        validation split) and the negatives in `negative_indices_`. Binary
+        mining only.
 
-    classes_ : ndarray of shape (2,)
+    estimators_ : dict
+        Multiclass mining only: the fitted binary detector (classes 0 and 1)
+        of each class but the background, keyed by class. In multiclass
+        mining `threshold_`, `n_rounds_`, `best_round_`, `history_`,
+        `negative_indices_`, `mined_round_` and `termination_condition_` are
+        dicts keyed the same way, each value as described below for one
+        detector.
+
+    negative_label_ : object
+        Multiclass mining only: the background class.
+
+    classes_ : ndarray of shape (n_classes,)
         The class labels.
 
     pos_label_ : object
@@ -708,6 +740,19 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     (1200, 'no_hard_negatives')
     >>> clf.predict(X[:3])
     array([0, 0, 0])
+
+    Several classes over one background (class 0): one detector per class,
+    one pass over the pool per round for all of them.
+
+    >>> X, y = make_classification(n_samples=4000, n_classes=3,
+    ...                            n_informative=4, weights=[0.9, 0.05],
+    ...                            random_state=0)
+    >>> clf = HardNegativeMiningClassifier(negative_label=0,
+    ...                                    random_state=0).fit(X, y)
+    >>> list(clf.estimators_), clf.decision_function(X[:2]).shape
+    ([1, 2], (2, 3))
+    >>> clf.termination_condition_
+    {1: 'no_hard_negatives', 2: 'no_hard_negatives'}
     """
 
     _parameter_constraints: dict = {
@@ -750,6 +795,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         "scoring": [StrOptions(set(get_scorer_names())), callable],
         "tol": [Interval(Real, 0, None, closed="left")],
         "pos_label": [Real, str, "boolean", None],
+        "negative_label": [Real, str, "boolean", None],
         "random_state": ["random_state"],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
@@ -784,6 +830,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         scoring="average_precision",
         tol=1e-4,
         pos_label=None,
+        negative_label=None,
         random_state=None,
         batch_size="auto",
         n_jobs=None,
@@ -811,6 +858,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         self.scoring = scoring
         self.tol = tol
         self.pos_label = pos_label
+        self.negative_label = negative_label
         self.random_state = random_state
         self.batch_size = batch_size
         self.n_jobs = n_jobs
@@ -873,14 +921,201 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         response_method = resolve_response_method(base, self.response_method)
         X, y, classes, counts = self._validate_fit_data(X, y)
         scoring_xp = self._scoring_namespace(X)
+        estimator_fit_params, sample_weight = self._estimator_fit_params(
+            base, X, sample_weight, fit_params
+        )
+        detectors = self._detector_labels(y, classes, counts, sample_weight)
+        multiclass = classes.size > 2
+
+        rng = check_random_state(self.random_state)
+        seeds = [int(rng.randint(_MAX_SEED)) for _ in detectors]
+        rows_of = {label: _flatnonzero(y == label) for label in detectors}
+        val_rows = self._split_validation(y, classes, rows_of, multiclass, rng)
+        for label, rows in rows_of.items():
+            if val_rows.size:
+                rows_of[label] = rows[~member(rows, val_rows)]
+        scoring = Scoring(
+            response_method,
+            1 if multiclass else detectors[0],
+            batch_size=None if self.batch_size == "auto" else self.batch_size,
+            n_jobs=self.n_jobs,
+            xp=scoring_xp,
+        )
+        tasks, thresholds = [], {}
+        for label, seed in zip(detectors, seeds, strict=True):
+            positives = rows_of[label]
+            # The other classes' rows stay in a detector's working set: they
+            # are the negatives most like its class (see the user guide).
+            census = None
+            if multiclass:
+                census = merge(
+                    np.empty(0, np.intp),
+                    np.concatenate([rows_of[o] for o in detectors if o != label]),
+                )
+            pool = make_pool(X, scoring, code_dtype(self.max_rounds))
+            pool.start(positives, val_rows)
+            n_census = 0 if census is None else census.size
+            if positives.size == 0 or pool.n_outside + n_census == 0:
+                raise ValueError(
+                    "After holding out the validation split there are "
+                    f"{positives.size} positive and {pool.n_outside + n_census} "
+                    "negative training rows"
+                    + (f" for class {label!r}" if multiclass else "")
+                    + "; both are needed. Lower validation_fraction or provide "
+                    "more rows."
+                )
+            n_negatives = pool.n_outside + n_census
+            if census is not None:
+                pool.enter(census, 0)
+            max_negatives = _as_count(self.max_negatives, positives.size)
+            room = max_negatives
+            if max_negatives is not None and n_census:
+                room = max(1, max_negatives - n_census)
+            if pool.n_outside:
+                initial = self._initial_negatives(X, pool, positives, rng, room)
+            else:
+                initial = np.empty(0, dtype=np.intp)
+
+            threshold = self.threshold
+            if threshold == "auto":
+                threshold = _auto_threshold(
+                    response_method,
+                    self.ratio,
+                    _positive_rate(positives, n_negatives, val_rows, sample_weight)
+                    if weighted
+                    else None,
+                )
+            thresholds[label] = float(threshold)
+            learner = Learner(
+                fit=_RowFitter(
+                    base,
+                    seed,
+                    pool,
+                    positives,
+                    np.array([0, 1]) if multiclass else classes,
+                    1 if multiclass else label,
+                    estimator_fit_params,
+                    warm=self.warm_start_rounds,
+                    weight_keys=weight_keys,
+                ),
+                protected=_support_rows,
+            )
+            if self.early_stopping:
+                y_val = _namespace.to_numpy(_take(y, val_rows))
+                learner.validate = _Validation(
+                    _scorer_for(base, self.scoring, 1 if multiclass else label),
+                    pool.rows(val_rows, keep=False),
+                    (y_val == label).astype(int) if multiclass else y_val,
+                    sample_weight,
+                    val_rows,
+                )
+            settings = Settings(
+                max_rounds=self.max_rounds,
+                threshold=float(threshold),
+                criterion=self.criterion,
+                rank_quantile=self.rank_quantile,
+                k_best=_as_count(self.k_best, positives.size),
+                max_hard=_as_count(self.max_hard_per_round, positives.size),
+                min_hard=self.min_hard_per_round,
+                evict_threshold=self.evict_threshold,
+                max_negatives=max_negatives,
+                n_guard=max(1, round(self.ratio * positives.size)),
+                weighting=weighted,
+                n_iter_no_change=self.n_iter_no_change,
+                tol=self.tol,
+            )
+            on_round = None
+            if self.verbose:
+                on_round = functools.partial(
+                    self._print_round, label=label if multiclass else None
+                )
+            tasks.append(
+                Task(
+                    pool,
+                    positives,
+                    initial,
+                    learner,
+                    settings,
+                    rng=check_random_state(int(rng.randint(_MAX_SEED))),
+                    census=census,
+                    on_round=on_round,
+                )
+            )
+        results = mine_jointly(
+            tasks, progress=scoring_progress if self.verbose >= 2 else None
+        )
+        for task, result in zip(tasks, results, strict=True):
+            self._warn_after_mining(
+                result, task.pool, response_method, scoring.pos_label
+            )
+        self.classes_ = classes
+        self.response_method_ = response_method
+        self.validation_indices_ = val_rows
+        if not multiclass:
+            (result,), (task,) = results, tasks
+            self.estimator_ = result.model
+            self.pos_label_ = detectors[0]
+            self.threshold_ = thresholds[detectors[0]]
+            self.n_rounds_ = result.n_rounds
+            self.best_round_ = result.best_round
+            self.history_ = result.history
+            self.negative_indices_ = result.negatives
+            self.mined_round_ = task.pool.entered_round(
+                result.best_round, round_dtype(self.max_rounds)
+            )
+            self.termination_condition_ = result.termination
+            return self
+        by_class = dict(zip(detectors, results, strict=True))
+        self.negative_label_ = self._background(classes)
+        self.estimators_ = {k: r.model for k, r in by_class.items()}
+        self.threshold_ = thresholds
+        self.n_rounds_ = {k: r.n_rounds for k, r in by_class.items()}
+        self.best_round_ = {k: r.best_round for k, r in by_class.items()}
+        self.history_ = {k: r.history for k, r in by_class.items()}
+        self.negative_indices_ = {k: r.negatives for k, r in by_class.items()}
+        self.mined_round_ = {
+            label: task.pool.entered_round(
+                by_class[label].best_round, round_dtype(self.max_rounds)
+            )
+            for label, task in zip(detectors, tasks, strict=True)
+        }
+        self.termination_condition_ = {k: r.termination for k, r in by_class.items()}
+        return self
+
+    def _background(self, classes):
+        """`negative_label` as the class of `y` it names."""
+        return classes[np.flatnonzero(classes == self.negative_label)[0]]
+
+    def _detector_labels(self, y, classes, counts, sample_weight):
+        """The classes that get a detector: the positive class, or all but the
+        background.
+
+        Binary without `negative_label`, the positive class is `pos_label`,
+        else the less frequent class (counting rows by their weight).
+        """
+        if self.negative_label is not None:
+            if self.negative_label not in classes:
+                raise ValueError(
+                    f"negative_label={self.negative_label!r} is not a class of "
+                    f"y; the classes are {classes.tolist()}."
+                )
+            # Plain Python labels: the keys of the per-class attributes.
+            others = [c.item() for c in classes if c != self.negative_label]
+            if self.pos_label is not None and (
+                len(others) > 1 or self.pos_label != others[0]
+            ):
+                raise ValueError(
+                    f"pos_label={self.pos_label!r} and negative_label="
+                    f"{self.negative_label!r} disagree: with negative_label set, "
+                    "every other class is positive (one detector each). Leave "
+                    "pos_label=None."
+                )
+            return others
         if self.pos_label is not None and self.pos_label not in classes:
             raise ValueError(
                 f"pos_label={self.pos_label!r} is not a class of y; the classes "
                 f"are {classes.tolist()}."
             )
-        estimator_fit_params, sample_weight = self._estimator_fit_params(
-            base, X, sample_weight, fit_params
-        )
         # Mining is defined by a rare positive class and a large pool; with
         # weights, "rare" counts a row as many times as its weight.
         pos_label = self.pos_label
@@ -888,107 +1123,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             if sample_weight is not None:
                 counts = [sample_weight[_flatnonzero(y == c)].sum() for c in classes]
             pos_label = classes[0] if counts[0] < counts[1] else classes[1]
-
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(_MAX_SEED))
-        positives = _flatnonzero(y == pos_label)
-        val_rows = self._split_validation(y, positives, rng)
-        if val_rows.size:
-            positives = positives[~member(positives, val_rows)]
-        pool = make_pool(
-            X,
-            Scoring(
-                response_method,
-                pos_label,
-                batch_size=None if self.batch_size == "auto" else self.batch_size,
-                n_jobs=self.n_jobs,
-                xp=scoring_xp,
-            ),
-            code_dtype(self.max_rounds),
-        )
-        pool.start(positives, val_rows)
-        if positives.size == 0 or pool.n_outside == 0:
-            raise ValueError(
-                "After holding out the validation split there are "
-                f"{positives.size} positive and {pool.n_outside} negative training "
-                "rows; both are needed. Lower validation_fraction or provide "
-                "more rows."
-            )
-        max_negatives = _as_count(self.max_negatives, positives.size)
-        initial = self._initial_negatives(X, pool, positives, rng, max_negatives)
-
-        threshold = self.threshold
-        if threshold == "auto":
-            threshold = _auto_threshold(
-                response_method,
-                self.ratio,
-                _positive_rate(positives, pool.n_outside, val_rows, sample_weight)
-                if weighted
-                else None,
-            )
-        learner = Learner(
-            fit=_RowFitter(
-                base,
-                seed,
-                pool,
-                positives,
-                classes,
-                pos_label,
-                estimator_fit_params,
-                warm=self.warm_start_rounds,
-                weight_keys=weight_keys,
-            ),
-            protected=_support_rows,
-        )
-        if self.early_stopping:
-            learner.validate = _Validation(
-                _scorer_for(base, self.scoring, pos_label),
-                pool.rows(val_rows, keep=False),
-                _namespace.to_numpy(_take(y, val_rows)),
-                sample_weight,
-                val_rows,
-            )
-        settings = Settings(
-            max_rounds=self.max_rounds,
-            threshold=float(threshold),
-            criterion=self.criterion,
-            rank_quantile=self.rank_quantile,
-            k_best=_as_count(self.k_best, positives.size),
-            max_hard=_as_count(self.max_hard_per_round, positives.size),
-            min_hard=self.min_hard_per_round,
-            evict_threshold=self.evict_threshold,
-            max_negatives=max_negatives,
-            n_guard=max(1, round(self.ratio * positives.size)),
-            weighting=weighted,
-            n_iter_no_change=self.n_iter_no_change,
-            tol=self.tol,
-        )
-        result = mine(
-            pool,
-            positives,
-            initial,
-            learner,
-            settings,
-            rng=check_random_state(int(rng.randint(_MAX_SEED))),
-            on_round=self._print_round if self.verbose else None,
-            progress=scoring_progress if self.verbose >= 2 else None,
-        )
-        self._warn_after_mining(result, pool, response_method, pos_label)
-        self.estimator_ = result.model
-        self.classes_ = classes
-        self.pos_label_ = pos_label
-        self.threshold_ = float(threshold)
-        self.response_method_ = response_method
-        self.n_rounds_ = result.n_rounds
-        self.best_round_ = result.best_round
-        self.history_ = result.history
-        self.negative_indices_ = result.negatives
-        self.mined_round_ = pool.entered_round(
-            result.best_round, round_dtype(self.max_rounds)
-        )
-        self.validation_indices_ = val_rows
-        self.termination_condition_ = result.termination
-        return self
+        return [pos_label]
 
     def _check_sampler(self):
         """Refuse, before any work, a sampler that cannot choose negatives.
@@ -1116,12 +1251,20 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 ensure_all_finite="allow-nan" if allow_nan else True,
             )
         classes, counts, y_type = _binary_classes(y)
-        if y_type != "binary" or classes.size != 2:
+        if y_type == "multiclass" and self.negative_label is None:
             raise ValueError(
-                "Only binary classification is supported. The type of the target "
-                f"is {y_type}: y has {classes.size} "
+                "Only binary classification is supported without "
+                "negative_label. The type of the target is multiclass: y has "
+                f"{classes.size} classes {classes[:10].tolist()}. Set "
+                "negative_label to the background class to mine one detector "
+                "per other class over the one pool."
+            )
+        if y_type not in ("binary", "multiclass") or classes.size < 2:
+            raise ValueError(
+                "Only binary and multiclass classification are supported. The "
+                f"type of the target is {y_type}: y has {classes.size} "
                 f"class{'' if classes.size == 1 else 'es'} {classes[:10].tolist()}; "
-                f"{type(self).__name__} needs exactly two (a positive and a "
+                f"{type(self).__name__} needs at least two (a positive and a "
                 "negative class)."
             )
         return X, y, classes, counts
@@ -1205,25 +1348,34 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             "without weights."
         )
 
-    def _split_validation(self, y, positives, rng):
-        """Sorted rows held out for early stopping (none when it is off)."""
+    def _split_validation(self, y, classes, rows_of, multiclass, rng):
+        """Sorted rows held out for early stopping (none when it is off).
+
+        Stratified by class: positive or not for one detector, every class
+        in multiclass mining.
+        """
         if not self.early_stopping:
             return np.empty(0, dtype=np.intp)
         n = y.shape[0]
-        is_pos = np.zeros(n, dtype=bool)
-        is_pos[positives] = True
+        strata = np.zeros(n, dtype=np.int32 if multiclass else bool)
+        if multiclass:
+            for i, label in enumerate(classes):
+                strata[_flatnonzero(y == label)] = i
+        else:
+            (positives,) = rows_of.values()
+            strata[positives] = True
         try:
             _, val = train_test_split(
                 np.arange(n),
                 test_size=self.validation_fraction,
-                stratify=is_pos,
+                stratify=strata,
                 random_state=rng,
             )
         except ValueError as exc:
             raise ValueError(
                 "early_stopping=True needs a stratified validation split of "
                 f"validation_fraction={self.validation_fraction} with at least "
-                f"one positive and one negative on each side; {exc}"
+                f"one row of each class on each side; {exc}"
             ) from exc
         return np.sort(val)
 
@@ -1282,9 +1434,10 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             chosen = np.sort(rng.choice(chosen, n_initial, replace=False))
         return chosen
 
-    def _print_round(self, record):
+    def _print_round(self, record, label=None):
+        detector = "" if label is None else f" class {label!r}"
         print(
-            f"[skhnm] round {record.round}: {record.n_negatives} negatives, "
+            f"[skhnm]{detector} round {record.round}: {record.n_negatives} negatives, "
             f"{record.n_hard} hard of {record.n_scored} scored, "
             f"{record.n_added} added, fit {record.fit_time:.3f}s, "
             f"score {record.score_time:.3f}s, "
@@ -1292,6 +1445,12 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         )
 
     # ----------------------------------------------------------- delegation
+
+    def _predictor(self):
+        """The fitted estimator, or the detectors predicting as one."""
+        if hasattr(self, "estimators_"):
+            return DetectorSet(self.estimators_, self.classes_, self.negative_label_)
+        return self.estimator_
 
     def _delegate(self, method, X, params):
         check_is_fitted(self)
@@ -1304,7 +1463,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                 )
             if params:
                 raise TypeError("Dask arrays take no prediction parameters.")
-            return _dask.predict_lazily(self.estimator_, method, X, self.classes_)
+            return _dask.predict_lazily(self._predictor(), method, X, self.classes_)
         if _namespace.namespace_of(X) is not None:
             # The fitted model lives on the host: predicting on a device
             # array copies it there.
@@ -1328,7 +1487,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
             warnings.filterwarnings(
                 "ignore", message="X (does not have valid|has) feature names"
             )
-            return getattr(self.estimator_, method)(X, **params)
+            return getattr(self._predictor(), method)(X, **params)
 
     @available_if(_estimator_has("predict"))
     def predict(self, X, **params):
@@ -1373,8 +1532,11 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, 2)
-            Probabilities, columns ordered as `classes_`.
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns ordered as `classes_`. In multiclass
+            mining, each detector's probability of its class, and one minus
+            the largest of them for the background, normalised to sum to
+            one.
         """
         return self._delegate("predict_proba", X, params)
 
@@ -1394,7 +1556,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, 2)
+        log_proba : ndarray of shape (n_samples, n_classes)
             Log probabilities, columns ordered as `classes_`.
         """
         return self._delegate("predict_log_proba", X, params)
@@ -1415,8 +1577,10 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
 
         Returns
         -------
-        decision : ndarray of shape (n_samples,)
-            Positive towards `classes_[1]`.
+        decision : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Binary: positive towards `classes_[1]`. Multiclass mining: each
+            detector's decision value in its class's column, and 0 (the
+            detectors' own boundary) in the background's.
         """
         return self._delegate("decision_function", X, params)
 
@@ -1451,5 +1615,5 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         inner = get_tags(self._base_estimator())
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_class = self.negative_label is not None
         return tags

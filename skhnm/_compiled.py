@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import block_diag
 from sklearn import linear_model
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
@@ -83,12 +84,16 @@ class Dense:
 
 @dataclass(frozen=True)
 class Kernel:
-    """An SVM: ``kernel(x, support) @ dual + intercept``."""
+    """An SVM: ``kernel(x, support) @ dual + intercept``.
+
+    `dual` and `intercept` have one column per model when several SVMs share
+    the expansion (:func:`stack_scorers`).
+    """
 
     kind: str
     support: np.ndarray
     dual: np.ndarray
-    intercept: float
+    intercept: float | np.ndarray
     gamma: float
     coef0: float
     degree: int
@@ -261,6 +266,85 @@ def compile_scorer(estimator, response_method, pos_label):
     return CompiledScorer(_fuse(leading + stages), link, flip)
 
 
+def stack_scorers(scorers):
+    """One compiled scorer giving every scorer's score as a column, if it can.
+
+    Linear scorers (one dense stage after fusion: linear models, also behind
+    scalers and PCA) stack their weights into one ``x @ W + b``; MLPs of one
+    shape stack their first layers side by side (one product reads the
+    pool) and their later layers block-diagonally; SVMs with the same kernel
+    and no preprocessing share one kernel expansion over the union of their
+    support vectors (detectors trained on one background share many).
+    Returns None for anything else (mixed families, preprocessing in front
+    of a kernel), to be scored one model at a time.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.random.RandomState(0).normal(size=(60, 3))
+    >>> models = [LogisticRegression().fit(X, X[:, j] > 0) for j in range(3)]
+    >>> scorers = [compile_scorer(m, "decision_function", True) for m in models]
+    >>> stacked = stack_scorers(scorers)
+    >>> bool(np.allclose(stacked(X, np)[:, 2], models[2].decision_function(X)))
+    True
+    """
+    first = scorers[0]
+    if any(s.link != first.link or s.flip != first.flip for s in scorers):
+        return None
+    stages = [s.stages for s in scorers]
+    depth = len(stages[0])
+    if all(
+        len(st) == depth
+        and all(isinstance(layer, Dense) for layer in st)
+        and [layer.activation for layer in st]
+        == [layer.activation for layer in stages[0]]
+        for st in stages
+    ):
+        # Dense layers all the way (linear models; MLPs of one depth): the
+        # first layers, which read the pool, side by side; the later ones
+        # block-diagonal, each model's units feeding only its own.
+        layers = []
+        for i in range(depth):
+            parts = [st[i] for st in stages]
+            if i == 0:
+                weight = np.hstack([layer.weight for layer in parts])
+            else:
+                weight = block_diag(*[layer.weight for layer in parts])
+            bias = np.concatenate([layer.bias for layer in parts])
+            layers.append(Dense(weight, bias, parts[0].activation))
+        if layers[-1].weight.shape[1] != len(scorers):
+            return None
+        return CompiledScorer(layers, first.link, first.flip)
+    if all(len(st) == 1 and isinstance(st[0], Kernel) for st in stages):
+        kernels = [st[0] for st in stages]
+        shape = {(k.kind, k.gamma, k.coef0, k.degree) for k in kernels}
+        if len(shape) != 1:
+            return None
+        support, where = np.unique(
+            np.vstack([k.support for k in kernels]), axis=0, return_inverse=True
+        )
+        dual = np.zeros((support.shape[0], len(kernels)))
+        start = 0
+        for j, k in enumerate(kernels):
+            stop = start + k.support.shape[0]
+            np.add.at(dual[:, j], where.ravel()[start:stop], k.dual)
+            start = stop
+        intercept = np.array([k.intercept for k in kernels])
+        first_kernel = kernels[0]
+        kernel = Kernel(
+            first_kernel.kind,
+            support,
+            dual,
+            intercept,
+            first_kernel.gamma,
+            first_kernel.coef0,
+            first_kernel.degree,
+        )
+        return CompiledScorer([kernel], first.link, first.flip)
+    return None
+
+
 class CompiledScorer:
     """A compiled hardness score: call it on a 2-D chunk of the pool.
 
@@ -305,7 +389,8 @@ class CompiledScorer:
                     bound.append((put(w), put(s.bias)))
                 else:
                     sv = put(s.support)
-                    bound.append((sv, put(s.dual), xp.sum(sv * sv, axis=1)))
+                    norms = xp.sum(sv * sv, axis=1)
+                    bound.append((sv, put(s.dual), norms, put(s.intercept)))
             self._bound[key] = bound
         return self._bound[key]
 
@@ -326,6 +411,37 @@ class CompiledScorer:
             chunk = xp.astype(chunk, dtype)
         params = self._params(xp, device_of(chunk), dtype)
         return self._finish(xp, chunk, 0, params)
+
+    def by_model(self, chunk, xp, scratch=None):
+        """Scores as (n_models, n_rows): a contiguous row per model.
+
+        For a stacked scorer (:func:`stack_scorers`). A dense NumPy linear
+        stack writes its product into `scratch`'s reused arrays: a fresh
+        (rows x models) array a chunk costs page faults that outweigh the
+        product itself. The result may live in `scratch`: read it before
+        the next call.
+        """
+        stage = self.stages[0]
+        if (
+            scratch is not None
+            and xp is np
+            and isinstance(chunk, np.ndarray)
+            and chunk.dtype.kind == "f"
+            and len(self.stages) == 1
+            and isinstance(stage, Dense)
+            and stage.weight.shape[1] > 1
+        ):
+            w, b = self._params(np, None, chunk.dtype)[0]
+            product, out = scratch.arrays(chunk.shape[0], w.shape[1], chunk.dtype)
+            np.matmul(chunk, w, out=product)
+            np.add(product.T, b[:, None], out=out)
+            return self._respond(np, out)
+        scores = self(chunk, xp)
+        if scores.ndim == 1:
+            return xp.reshape(scores, (1, -1))
+        if xp is np or sp.issparse(chunk):
+            return np.ascontiguousarray(scores.T)
+        return xp.matrix_transpose(scores)
 
     def _finish(self, xp, x, start, params):
         for stage, p in zip(self.stages[start:], params[start:], strict=True):
@@ -351,6 +467,21 @@ class CompiledScorer:
         return 1.0 - proba if self.flip else proba
 
 
+class Scratch:
+    """Reused (rows x models) and (models x rows) arrays of one pass."""
+
+    def __init__(self):
+        self._held = {}
+
+    def arrays(self, n, k, dtype):
+        key = (k, np.dtype(dtype))
+        held = self._held.get(key)
+        if held is None or held[0].shape[0] < n:
+            held = (np.empty((n, k), dtype), np.empty((k, n), dtype))
+            self._held[key] = held
+        return held[0][:n], held[1][:, :n]
+
+
 def _expit(xp, x):
     # Never overflows: exp of a non-positive number.
     e = xp.exp(-xp.abs(x))
@@ -368,7 +499,7 @@ def _activate(xp, x, name):
     return _expit(xp, x)
 
 
-def _kernel_expansion(xp, x, k, support, dual, support_sq):
+def _kernel_expansion(xp, x, k, support, dual, support_sq, intercept):
     """``kernel(x, support) @ dual + intercept``, a bounded block at a time.
 
     The Gram block is updated in place: it is the pass's largest temporary,
@@ -397,7 +528,7 @@ def _kernel_expansion(xp, x, k, support, dual, support_sq):
             else:
                 gram = _inplace(xp, "tanh", gram)
         part = gram @ dual
-        part += k.intercept
+        part += intercept
         parts.append(part)
     return parts[0] if len(parts) == 1 else xp.concat(parts)
 

@@ -13,12 +13,21 @@ never O(pool).
 Dask is imported only when a Dask array is given.
 """
 
+import copy
 from dataclasses import replace
 
 import numpy as np
 
 from . import _namespace
-from ._pool import OUTSIDE, Pool, RowCache, codes_of, entered_from_codes, make_pool
+from ._pool import (
+    OUTSIDE,
+    Pool,
+    RowCache,
+    codes_of,
+    entered_from_codes,
+    joint_pass,
+    make_pool,
+)
 from ._scoring import score_rows
 from ._selection import Selection
 
@@ -45,12 +54,14 @@ def _set_block(block, rows, value, block_info=None):
 
 
 def _select_block(block, codes, args, offset):
-    """One block's hard rows, on the worker that holds it."""
-    model, scoring, cut = args
+    """One block's hard rows for every model, on the worker that holds it."""
+    models, scoring, cuts = args
+    pools = [make_pool(block, scoring, codes=c) for c in codes]
     # NaN scores are counted here and raised once, for the whole pool.
-    selection = make_pool(block, scoring, codes=codes).select_unchecked(model, cut)
-    selection.rows += offset
-    return selection
+    selections = joint_pass(pools, models, cuts)
+    for selection in selections:
+        selection.rows += offset
+    return selections
 
 
 class DaskPool(Pool):
@@ -89,11 +100,18 @@ class DaskPool(Pool):
         return self.shape[0]
 
     def bind(self, scoring, dtype):
-        """Ready for a run: how rows are scored, the codes' dtype."""
+        """A view of these rows ready for a run: its own codes and row cache.
+
+        Several views (one per detector, in multiclass mining) share the
+        array and are scored together by :meth:`select_jointly`.
+        """
+        view = copy.copy(self)
+        view._cache = RowCache(lambda rows: _namespace.to_numpy(view.X[rows].compute()))
+        view._codes = None
         # Workers score with their own threads; device pools are refused.
-        self.scoring = replace(scoring, n_jobs=None, xp=None)
-        self.code_dtype = np.dtype(dtype)
-        return self
+        view.scoring = replace(scoring, n_jobs=None, xp=None)
+        view.code_dtype = np.dtype(dtype)
+        return view
 
     # ------------------------------------------------------------- codes
 
@@ -172,20 +190,29 @@ class DaskPool(Pool):
 
     def select(self, model, cut, progress=None):
         """The hard rows outside the working set, selected on the cluster."""
+        return self.select_jointly([self], [model], [cut], progress)[0]
+
+    @staticmethod
+    def select_jointly(pools, models, cuts, progress=None):
+        """Every view's hard rows, in one pass over the cluster's blocks."""
         import dask
 
-        # One graph key for the model: not copied into every task.
-        args = dask.delayed((model, self.scoring, cut), pure=True)
-        blocks = self.X.to_delayed().ravel()
-        codes = self._codes.to_delayed().ravel()
-        offsets = np.cumsum((0, *self.X.chunks[0]))[:-1]
+        first = pools[0]
+        # One graph key for the models: not copied into every task.
+        args = dask.delayed((list(models), first.scoring, list(cuts)), pure=True)
+        blocks = first.X.to_delayed().ravel()
+        codes = [pool._codes.to_delayed().ravel() for pool in pools]
+        offsets = np.cumsum((0, *first.X.chunks[0]))[:-1]
         parts = dask.compute(
             *[
-                dask.delayed(_select_block)(b, c, args, int(o))
-                for b, c, o in zip(blocks, codes, offsets, strict=True)
+                dask.delayed(_select_block)(b, [c[i] for c in codes], args, int(o))
+                for i, (b, o) in enumerate(zip(blocks, offsets, strict=True))
             ]
         )
-        return Selection.merge(list(parts), cut.k).checked()
+        return [
+            Selection.merge([part[k] for part in parts], cut.k).checked()
+            for k, cut in enumerate(cuts)
+        ]
 
 
 def predict_lazily(estimator, method, X, classes):
@@ -199,7 +226,9 @@ def predict_lazily(estimator, method, X, classes):
         host = _namespace.to_numpy(block)
         return getattr(est, method)(host)
 
-    if method in ("predict_proba", "predict_log_proba"):
+    if method in ("predict_proba", "predict_log_proba") or (
+        method == "decision_function" and len(classes) > 2
+    ):
         return X.map_blocks(
             call,
             fitted,

@@ -26,6 +26,13 @@ vector: with a margin threshold this keeps DPM's guarantee (Felzenszwalb et
 al. 2010, section 4.4) that a run ending with no hard negatives outside the
 cache has reached the optimum of training on all the data.
 
+Multiclass mining (R-CNN: one detector per class over one background) runs
+one such bootstrap per detector in lockstep (:func:`mine_jointly`): every
+round fits each detector still mining, then one pass over the pool scores
+the rows outside any working set with all of them, and each detector cuts,
+stops and keeps its cache on its own. Rows entered by the caller before the
+run (the other classes' rows) stay in the working set and are never evicted.
+
 With inverse-probability weighting (Horvitz & Thompson 1952; Fithian &
 Hastie 2014 for logistic regression) the working negatives are read as a
 stratified sample of the pool: the mined ones are a census of the hard
@@ -46,6 +53,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from ._pool import select_jointly
 from ._rows import distinct, member, merge
 from ._selection import Cut, hardest, outranks
 
@@ -141,6 +149,26 @@ class MiningResult:
     bound_held: bool = True
 
 
+@dataclass
+class Task:
+    """One detector's run: its pool view, positives, first negatives and rules.
+
+    `census` are negatives the caller already entered in `pool` at round 0
+    (another class's rows, in multiclass mining): they start in the working
+    set, weigh 1 under weighting and are never evicted. `on_round` is
+    called with each round's :class:`Round`.
+    """
+
+    pool: object
+    positives: np.ndarray
+    initial: np.ndarray
+    learner: Learner
+    settings: Settings
+    rng: object = None
+    census: np.ndarray | None = None
+    on_round: Callable | None = None
+
+
 def mine(
     pool, positives, initial, learner, settings, rng=None, on_round=None, progress=None
 ):
@@ -163,80 +191,155 @@ def mine(
     progress : callable ``progress(round)`` or None
         Makes each pass's progress callback ``callback(n_done, n_total)``.
     """
-    work = np.sort(np.asarray(initial, dtype=np.intp))
-    n_negatives = pool.n_outside  # the negatives whose loss the fit estimates
-    pool.enter(work, 0)
-    # The uniform stratum when weighting: random draws (the initial ones and
-    # the guard's) never found hard.
-    random = work if settings.weighting else None
-    n_guarded = 0
-    history = {key: [] for key in HISTORY_KEYS}
-    best = _Best(settings)
-    bound_held = True
+    task = Task(pool, positives, initial, learner, settings, rng, on_round=on_round)
+    return mine_jointly([task], progress)[0]
 
-    for rnd in range(settings.max_rounds + 1):
-        record = Round(rnd, work.size)
+
+def mine_jointly(tasks, progress=None):
+    """Run several bootstraps over one pool in lockstep: one pass per round.
+
+    Each task (a detector, in multiclass mining) fits, cuts, stops and keeps
+    its cache on its own; a round's selecting pass scores the rows outside
+    any working set once, with every model still mining
+    (:func:`skhnm._pool.select_jointly`). Returns one
+    :class:`MiningResult` per task.
+    """
+    runs = [_Run(task) for task in tasks]
+    for rnd in range(max(task.settings.max_rounds for task in tasks) + 1):
+        active = [run for run in runs if not run.termination]
+        if not active:
+            break
+        for run in active:
+            run.fit(rnd)
+        with _in_round("scoring the pool", rnd):
+            t0 = time.perf_counter()
+            selections = select_jointly(
+                [run.pool for run in active],
+                [run.model for run in active],
+                [run.cut for run in active],
+                progress and progress(rnd),
+            )
+            pass_time = time.perf_counter() - t0
+        for run, selection in zip(active, selections, strict=True):
+            run.step(selection, pass_time)
+    return [run.result() for run in runs]
+
+
+class _Run:
+    """One bootstrap's state between rounds; the algorithm, step by step."""
+
+    def __init__(self, task):
+        self.task = task
+        self.pool, self.learner = task.pool, task.learner
+        self.positives, self.settings = task.positives, task.settings
+        census = task.census
+        self.census = np.empty(0, np.intp) if census is None else np.sort(census)
+        initial = np.sort(np.asarray(task.initial, dtype=np.intp))
+        # The negatives whose loss the fit estimates.
+        self.n_negatives = self.pool.n_outside + self.census.size
+        self.pool.enter(initial, 0)
+        self.work = merge(self.census, initial)
+        # The uniform stratum when weighting: random draws (the initial ones
+        # and the guard's) never found hard.
+        self.random = initial if self.settings.weighting else None
+        self.n_guarded = 0
+        self.history = {key: [] for key in HISTORY_KEYS}
+        self.best = _Best(self.settings)
+        self.bound_held = True
+        self.termination = ""
+        self.n_rounds = 0
+
+    def fit(self, rnd):
+        """Fit on the working set, then the rule's cut for the coming pass."""
+        record = self.record = Round(rnd, self.work.size)
         with _timed(record, "fit_time"), _in_round("fitting the estimator", rnd):
-            train_rows = merge(positives, work)
-            weights = _weights(train_rows, work, random, n_negatives, record)
-            model = learner.fit(train_rows, rnd, weights)
-        if learner.validate is not None:
-            record.validation_score = float(learner.validate(model))
-            best.update(record.validation_score, rnd, model, work)
+            self.train_rows = merge(self.positives, self.work)
+            weights = _weights(
+                self.train_rows, self.work, self.random, self.n_negatives, record
+            )
+            self.model = self.learner.fit(self.train_rows, rnd, weights)
+        if self.learner.validate is not None:
+            record.validation_score = float(self.learner.validate(self.model))
+            self.best.update(record.validation_score, rnd, self.model, self.work)
         with _timed(record, "score_time"), _in_round("scoring the pool", rnd):
-            cut, pos_scores = rule_cut(pool, model, positives, settings)
-            selection = pool.select(model, cut, progress and progress(rnd))
-            informative = _informative(pool, model, positives, selection, pos_scores)
+            self.cut, self.pos_scores = rule_cut(
+                self.pool, self.model, self.positives, self.settings
+            )
+
+    def step(self, selection, pass_time):
+        """Read the pass's hard negatives: stop, or grow the working set."""
+        pool, model, work, settings = self.pool, self.model, self.work, self.settings
+        record, cut, rnd = self.record, self.cut, self.record.round
+        record.score_time += pass_time
+        with _timed(record, "score_time"), _in_round("scoring the pool", rnd):
+            informative = _informative(
+                pool, model, self.positives, selection, self.pos_scores
+            )
             work_scores = pool.score(model, work) if settings.cache else None
             _note_selection(record, cut, selection, settings)
-            if random is not None:
-                random = _still_random(
-                    pool, model, random, record.cut, work, work_scores
+            if self.random is not None:
+                self.random = _still_random(
+                    pool, model, self.random, record.cut, work, work_scores
                 )
 
-        termination = _stop(rnd, selection, informative, record, best, settings, rng)
+        termination = _stop(
+            rnd, selection, informative, record, self.best, settings, self.task.rng
+        )
         if termination is None and not informative:
             # Doubling lets a model that cannot rank reach the whole pool
             # within max_rounds, where a fixed draw would stall near chance.
-            grown = _guard(pool, rng, settings.n_guard << n_guarded, rnd, record)
-            n_guarded += 1
+            n_guard = settings.n_guard << self.n_guarded
+            grown = _guard(pool, self.task.rng, n_guard, rnd, record)
+            self.n_guarded += 1
             work = merge(work, grown)
-            random = None if random is None else merge(random, grown)
+            if self.random is not None:
+                self.random = merge(self.random, grown)
         elif termination is None:
             n_add = min(record.n_hard, cut.k or record.n_hard)
             if settings.cache:
                 keep = _never_evict(
-                    model, train_rows, work, work_scores, cut, learner, settings
+                    model,
+                    self.train_rows,
+                    work,
+                    work_scores,
+                    cut,
+                    self.learner,
+                    settings,
                 )
-                if random is not None:
-                    keep |= member(work, random)  # the sample stays uniform
+                keep |= member(work, self.census)
+                if self.random is not None:
+                    keep |= member(work, self.random)  # the sample stays uniform
                 work, n_add, held = _evict(
                     pool, work, work_scores, keep, n_add, settings
                 )
                 record.n_evicted = record.n_negatives - work.size
-                bound_held &= held
+                self.bound_held &= held
             work = _add_hardest(pool, work, selection, n_add, rnd, record)
+        self.work = work
 
         for key, value in asdict(record).items():
-            history[key].append(value)
-        if on_round is not None:
-            on_round(record)
-        if termination:
-            break
+            self.history[key].append(value)
+        if self.task.on_round is not None:
+            self.task.on_round(record)
+        self.n_rounds = rnd
+        self.termination = termination or ""
 
-    result = MiningResult(
-        model=model,
-        negatives=work,
-        history=history,
-        n_rounds=rnd,
-        termination=termination,
-        best_round=rnd,
-        bound_held=bound_held,
-    )
-    if best.round is not None and best.round != rnd:
-        # Early stopping keeps the best round's model and the working set it saw.
-        result.best_round, result.model, result.negatives = best.kept
-    return result
+    def result(self):
+        result = MiningResult(
+            model=self.model,
+            negatives=self.work,
+            history=self.history,
+            n_rounds=self.n_rounds,
+            termination=self.termination,
+            best_round=self.n_rounds,
+            bound_held=self.bound_held,
+        )
+        best = self.best
+        if best.round is not None and best.round != self.n_rounds:
+            # Early stopping keeps the best round's model and the working
+            # set it saw.
+            result.best_round, result.model, result.negatives = best.kept
+        return result
 
 
 # ------------------------------------------------------------ the steps
@@ -248,7 +351,8 @@ def _timed(record, field_name):
     try:
         yield
     finally:
-        setattr(record, field_name, time.perf_counter() - t0)
+        elapsed = time.perf_counter() - t0
+        setattr(record, field_name, getattr(record, field_name) + elapsed)
 
 
 @contextmanager

@@ -86,13 +86,17 @@ class MiningDisplay:
         self.estimator_name = estimator_name
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None, **kwargs):
+    def from_estimator(cls, estimator, *, label=None, ax=None, **kwargs):
         """Plot the mining run of a fitted classifier.
 
         Parameters
         ----------
         estimator : HardNegativeMiningClassifier
             A fitted classifier.
+
+        label : object, default=None
+            Multiclass mining only (and then required): the class whose
+            detector's run is plotted.
 
         ax : matplotlib Axes, default=None
             Axes to plot on; None creates a figure and axes.
@@ -106,11 +110,25 @@ class MiningDisplay:
             The display, with the plot drawn.
         """
         check_is_fitted(estimator, "history_")
+        detectors = getattr(estimator, "estimators_", None)
+        if detectors is None:
+            display = cls(
+                history=estimator.history_,
+                best_round=estimator.best_round_,
+                termination_condition=estimator.termination_condition_,
+                estimator_name=_name(estimator.estimator_),
+            )
+            return display.plot(ax=ax, **kwargs)
+        if label is None or label not in detectors:
+            raise ValueError(
+                f"label={label!r}: a multiclass run has one detector per class; "
+                f"pass label= one of {list(detectors)}."
+            )
         display = cls(
-            history=estimator.history_,
-            best_round=estimator.best_round_,
-            termination_condition=estimator.termination_condition_,
-            estimator_name=_name(estimator.estimator_),
+            history=estimator.history_[label],
+            best_round=estimator.best_round_[label],
+            termination_condition=estimator.termination_condition_[label],
+            estimator_name=f"{_name(detectors[label])} (class {label!r})",
         )
         return display.plot(ax=ax, **kwargs)
 

@@ -50,7 +50,7 @@ from . import _namespace
 from ._rows import member
 from ._scoring import (
     _MAX_SPAN,
-    ChunkScorer,
+    JointScorer,
     auto_batch_size,
     read_rows,
     run_chunks,
@@ -228,6 +228,12 @@ class ArrayPool(Pool):
     def _chunk_codes(self, lo, hi):
         return self._codes[lo:hi]
 
+    @staticmethod
+    def select_jointly(pools, models, cuts, progress=None):
+        """:func:`select_jointly` for pools of this kind."""
+        selections = joint_pass(pools, models, cuts, progress)
+        return [selection.checked() for selection in selections]
+
     # ----------------------------------------------------------- scoring
 
     def rows(self, indices, keep=True):
@@ -251,64 +257,105 @@ class ArrayPool(Pool):
 
     def select_unchecked(self, model, cut, progress=None):
         """:meth:`select`, with NaN scores counted instead of raised."""
-        s = self.scoring
-        scorer = ChunkScorer(model, self.X, s.response_method, s.pos_label, s.xp)
-        xp = scorer.xp
-        selector = Selector(cut, xp)
-        step = s.batch_size or auto_batch_size(self.X, device=xp is not np)
-        gather_step = step
-        if (
-            s.batch_size is None
-            and isinstance(self.X, np.ndarray)
-            and scorer.compiled
-            and xp is np
-            and not scorer.threads_help
-        ):
-            # A product over a view of a dense array allocates only its
-            # scores: longer views cost fewer calls. Copies (gathers) stay
-            # one batch at a time.
-            step *= _SCAN_BATCHES
-        lock, done = threading.Lock(), [0]
-        total = self.n_outside
+        return joint_pass([self], [model], [cut], progress)[0]
 
-        def run(lo, hi):
-            codes = self._chunk_codes(lo, hi)
-            outside = codes < 0
-            n_out = _count(outside)
-            if n_out == 0:
-                return
-            if n_out == hi - lo:
-                parts = [(read_rows(self.X, lo, hi), lo, None)]
-            elif scorer.compiled and n_out * _MAX_SPAN >= hi - lo:
-                # Reading a few extra rows costs less than copying the wanted
-                # ones; their scores are masked off.
-                parts = [(read_rows(self.X, lo, hi), lo, outside)]
-            else:
-                wanted = _nonzero(outside) + lo
-                spans = [
-                    wanted[i : min(i + gather_step, n_out)]
-                    for i in range(0, n_out, gather_step)
-                ]
-                parts = (
-                    (read_rows(self.X, None, None, rows), rows, None) for rows in spans
+
+def select_jointly(pools, models, cuts, progress=None):
+    """One pass over the rows outside any of `pools`' working sets.
+
+    `pools` are views of the same rows, one per model (a detector each, in
+    multiclass mining), with their own codes. Each row is read once and
+    scored by every model (one product when their compiled scorers stack);
+    each model's :class:`~skhnm._selection.Selection` is cut from its own
+    rows outside. Returns the selections, NaN-checked, in order.
+    """
+    if len(pools) == 1:
+        return [pools[0].select(models[0], cuts[0], progress)]
+    return type(pools[0]).select_jointly(pools, models, cuts, progress)
+
+
+def joint_pass(pools, models, cuts, progress=None):
+    """:func:`select_jointly` over host or namespace pools, NaN unchecked.
+
+    A chunk is read once for every pool: as a slice when its rows outside
+    any working set are dense enough, else gathered. Each pool's selector
+    sees the scores of the rows outside its own working set.
+    """
+    first = pools[0]
+    X, s = first.X, first.scoring
+    scorer = JointScorer(models, X, s.response_method, s.pos_label, s.xp)
+    xp = scorer.xp
+    selectors = [Selector(cut, xp) for cut in cuts]
+    step = s.batch_size or auto_batch_size(X, device=xp is not np)
+    gather_step = step
+    if (
+        s.batch_size is None
+        and len(pools) == 1
+        and isinstance(X, np.ndarray)
+        and scorer.compiled
+        and xp is np
+        and not scorer.threads_help
+    ):
+        # A product over a view of a dense array allocates only its
+        # scores: longer views cost fewer calls. Copies (gathers) stay
+        # one batch at a time, and so does a joint pass, whose (rows x
+        # models) temporaries stay in cache that way.
+        step *= _SCAN_BATCHES
+    lock, done = threading.Lock(), [0]
+    total = max(pool.n_outside for pool in pools)
+
+    def run(lo, hi):
+        masks = [pool._chunk_codes(lo, hi) < 0 for pool in pools]
+        counts = [_count(mask) for mask in masks]
+        outside = masks[0] if len(masks) == 1 else _any(masks)
+        n_out = counts[0] if len(masks) == 1 else _count(outside)
+        if n_out == 0:
+            return
+        if n_out == hi - lo or (scorer.compiled and n_out * _MAX_SPAN >= hi - lo):
+            # Reading a few extra rows costs less than copying the wanted
+            # ones; their scores are masked off.
+            parts = [(read_rows(X, lo, hi), lo, masks)]
+            full = hi - lo
+        else:
+            wanted = _nonzero(outside)
+            spans = [
+                wanted[i : min(i + gather_step, n_out)]
+                for i in range(0, n_out, gather_step)
+            ]
+            parts = (
+                (
+                    read_rows(X, None, None, at + lo),
+                    at + lo,
+                    [_pick(m, at) for m in masks],
                 )
-            for block, rows, mask in parts:
-                scores = scorer(block)
-                rows = rows if isinstance(rows, int) else _into(xp, rows)
-                mask = None if mask is None else _into(xp, mask)
+                for at in spans
+            )
+            full = None
+        for block, rows, block_masks in parts:
+            scores = scorer(block)
+            rows = rows if isinstance(rows, int) else _into(xp, rows)
+            for k, selector in enumerate(selectors):
+                # No mask where every row of the block counts: a whole chunk
+                # outside the pool's working set, or the rows gathered for
+                # the only pool.
+                mask, n_k = _into(xp, block_masks[k]), None
+                if full is not None:
+                    n_k = counts[k]
+                    if n_k == full:
+                        mask, n_k = None, None
+                elif len(masks) == 1:
+                    mask = None
                 with lock:
-                    selector.add(scores, rows, mask, None if mask is None else n_out)
-            with lock:
-                done[0] += n_out
-                if progress is not None:
-                    progress(done[0], total)
+                    selector.add(scores[k], rows, mask, n_k)
+        with lock:
+            done[0] += n_out
+            if progress is not None:
+                progress(done[0], total)
 
-        ranges = [
-            (lo, min(lo + step, self.n_rows)) for lo in range(0, self.n_rows, step)
-        ]
-        n_threads = effective_n_jobs(s.n_jobs) if scorer.threads_help else 1
-        run_chunks(run, ranges, n_threads)
-        return selector.finish()
+    ranges = [(lo, min(lo + step, first.n_rows)) for lo in range(0, first.n_rows, step)]
+    n_threads = effective_n_jobs(s.n_jobs) if scorer.threads_help else 1
+    run_chunks(run, ranges, n_threads)
+    return [selector.finish() for selector in selectors]
 
 
 class NamespacePool(ArrayPool):
@@ -359,6 +406,21 @@ class NamespacePool(ArrayPool):
 
 def _can_scatter(xp):
     return is_cupy_namespace(xp) or is_numpy_namespace(xp) or is_torch_namespace(xp)
+
+
+def _pick(mask, at):
+    """`mask[at]` for a NumPy or any array-API mask."""
+    if isinstance(mask, np.ndarray):
+        return mask[at]
+    return _namespace.namespace_of(mask).take(mask, at)
+
+
+def _any(masks):
+    """Rows outside at least one working set."""
+    out = masks[0] | masks[1]
+    for mask in masks[2:]:
+        out |= mask
+    return out
 
 
 def _count(mask):

@@ -24,7 +24,7 @@ from joblib import effective_n_jobs
 from threadpoolctl import ThreadpoolController
 
 from . import _namespace
-from ._compiled import compile_scorer
+from ._compiled import Scratch, compile_scorer, stack_scorers
 from ._selection import check_scores
 
 # Target size of one chunk of the pool, in bytes of its dense rows.
@@ -134,15 +134,22 @@ class ChunkScorer:
     """
 
     def __init__(
-        self, estimator, X, response_method, pos_label, xp=None, compiled=True
+        self,
+        estimator,
+        X,
+        response_method,
+        pos_label,
+        xp=None,
+        compiled=True,
+        scorer=None,
     ):
         self.estimator = estimator
         self.response_method = response_method
         self.pos_label = pos_label
         self.home = _namespace.namespace_of(X)
-        self.scorer = (
-            compile_scorer(estimator, response_method, pos_label) if compiled else None
-        )
+        if scorer is None and compiled:
+            scorer = compile_scorer(estimator, response_method, pos_label)
+        self.scorer = scorer
         if sp.issparse(X) and self.scorer and not self.scorer.accepts_sparse:
             self.scorer = None
         self.frame_dtype = None
@@ -183,13 +190,70 @@ class ChunkScorer:
             return positive_scores(
                 self.estimator, block, self.response_method, self.pos_label
             )
+        return self.scorer(*self._prepared(block))
+
+    def by_model(self, block, scratch=None):
+        """A stacked compiled scorer's scores: one contiguous row per model."""
+        return self.scorer.by_model(*self._prepared(block), scratch)
+
+    def _prepared(self, block):
+        """The chunk as the compiled scorer takes it, and its namespace."""
         if self.frame_dtype is not None:
             block = block.to_numpy(dtype=self.frame_dtype)
         if sp.issparse(block):
-            return self.scorer(block, np)
+            return block, np
         if self.home is None and self.xp is not np:
             block = self.xp.asarray(block)  # streamed to the device
-        return self.scorer(block, self.xp)
+        return block, self.xp
+
+
+class JointScorer:
+    """Scores chunks of one pool with several models: a list of score arrays.
+
+    When every model's compiled scorer stacks into one
+    (:func:`skhnm._compiled.stack_scorers`: linear models into one matrix
+    product, SVMs of one kernel into one expansion over the union of their
+    support vectors), a chunk costs one product; otherwise each model scores
+    the same chunk, read once.
+    """
+
+    def __init__(self, models, X, response_method, pos_label, xp=None):
+        self.n_models = len(models)
+        parts = [ChunkScorer(m, X, response_method, pos_label, xp) for m in models]
+        stacked = None
+        if len(parts) > 1 and all(p.compiled for p in parts):
+            stacked = stack_scorers([p.scorer for p in parts])
+        if stacked is not None:
+            parts = [
+                ChunkScorer(None, X, response_method, pos_label, xp, scorer=stacked)
+            ]
+        self.parts, self.stacked = parts, stacked is not None
+        # Linear stacks run one chunk at a time: their temporaries are reused.
+        self.scratch = None if self.threads_help else Scratch()
+        kinds = {id(p.xp) for p in parts}
+        # Mixed namespaces (some compiled, some not): scores meet on the host.
+        self.xp = parts[0].xp if len(kinds) == 1 else np
+
+    @property
+    def compiled(self):
+        return all(p.compiled for p in self.parts)
+
+    @property
+    def threads_help(self):
+        return any(p.threads_help for p in self.parts)
+
+    def __call__(self, block):
+        """One 1-D score array per model, in namespace :attr:`xp`."""
+        if self.stacked:
+            # One row per model: the selectors then read contiguous scores.
+            scores = self.parts[0].by_model(block, self.scratch)
+            return [scores[k, ...] for k in range(self.n_models)]
+        out = [p(block) for p in self.parts]
+        if self.xp is np:
+            out = [
+                a if isinstance(a, np.ndarray) else _namespace.to_numpy(a) for a in out
+            ]
+        return out
 
 
 def read_rows(X, lo, hi, rows=None):

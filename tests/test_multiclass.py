@@ -1,0 +1,437 @@
+"""Multiclass mining: one detector per class over one background pool."""
+
+import pickle
+
+import array_api_strict
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, LinearSVC
+from sklearn.utils.estimator_checks import (
+    check_classifiers_one_label,
+    check_classifiers_train,
+)
+
+from skhnm import HardNegativeMiningClassifier, MiningDisplay
+from skhnm._compiled import compile_scorer, stack_scorers
+from skhnm._pool import ArrayPool, Scoring, make_pool, select_jointly
+from skhnm._selection import Cut
+
+
+@pytest.fixture
+def detection():
+    """3,000 rows: a background (0) of 91% and three object classes."""
+    X, y = make_classification(
+        n_samples=3000,
+        n_features=8,
+        n_informative=6,
+        n_redundant=0,
+        n_classes=4,
+        n_clusters_per_class=1,
+        weights=[0.91, 0.03, 0.03, 0.03],
+        class_sep=1.0,
+        random_state=0,
+    )
+    return X, y
+
+
+def _mc(estimator=None, **params):
+    return HardNegativeMiningClassifier(
+        estimator, negative_label=0, random_state=0, **params
+    )
+
+
+# ---------------------------------------------------------------- the API
+
+
+def test_more_than_two_classes_needs_negative_label(detection):
+    X, y = detection
+    with pytest.raises(ValueError, match="negative_label to the background class"):
+        HardNegativeMiningClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"negative_label": 7}, "negative_label=7 is not a class of y"),
+        ({"negative_label": 0, "pos_label": 1}, "disagree"),
+    ],
+)
+def test_bad_negative_label(detection, params, match):
+    X, y = detection
+    with pytest.raises(ValueError, match=match):
+        HardNegativeMiningClassifier(**params).fit(X, y)
+    assert not hasattr(HardNegativeMiningClassifier(**params), "classes_")
+
+
+def test_binary_negative_label_names_the_other_class(imbalanced, same_fit):
+    X, y = imbalanced
+    by_negative = HardNegativeMiningClassifier(negative_label=0, random_state=0)
+    by_positive = HardNegativeMiningClassifier(pos_label=1, random_state=0)
+    same_fit(by_negative.fit(X, y), by_positive.fit(X, y))
+    assert by_negative.pos_label_ == 1 and not hasattr(by_negative, "estimators_")
+    # Consistent pos_label and negative_label are accepted.
+    HardNegativeMiningClassifier(negative_label=0, pos_label=1).fit(X, y)
+
+
+def test_one_detector_per_class_fitted_on_its_working_set(detection):
+    X, y = detection
+    clf = _mc(max_rounds=3).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2, 3])
+    assert clf.negative_label_ == 0
+    assert list(clf.estimators_) == [1, 2, 3]
+    for attr in (
+        "history_",
+        "negative_indices_",
+        "mined_round_",
+        "termination_condition_",
+        "n_rounds_",
+        "best_round_",
+        "threshold_",
+    ):
+        assert list(getattr(clf, attr)) == [1, 2, 3], attr
+    for k, detector in clf.estimators_.items():
+        negatives = clf.negative_indices_[k]
+        others = np.flatnonzero((y != 0) & (y != k))
+        # The other classes' rows are all in the working set; the class's
+        # own rows are positives, never negatives.
+        assert np.isin(others, negatives).all()
+        assert not np.isin(np.flatnonzero(y == k), negatives).any()
+        assert clf.mined_round_[k][others].tolist() == [0] * others.size
+        assert len(clf.history_[k]["n_hard"]) == clf.n_rounds_[k] + 1
+        # The detector is the binary model of its working set: 1 for its
+        # class, 0 for every other row.
+        rows = np.union1d(np.flatnonzero(y == k), negatives)
+        expected = LogisticRegression().fit(X[rows], (y[rows] == k).astype(int))
+        np.testing.assert_array_equal(detector.classes_, [0, 1])
+        np.testing.assert_allclose(detector.coef_, expected.coef_, rtol=1e-6)
+        assert (clf.mined_round_[k] > 0).any() or clf.n_rounds_[k] == 0
+
+
+def test_the_other_classes_are_never_evicted(detection):
+    X, y = detection
+    clf = _mc(
+        LinearSVC(), threshold=-1.0, evict_threshold=-1.2, min_hard_per_round=None
+    ).fit(X, y)
+    assert sum(sum(clf.history_[k]["n_evicted"]) for k in (1, 2, 3)) > 0
+    for k in (1, 2, 3):
+        others = np.flatnonzero((y != 0) & (y != k))
+        assert np.isin(others, clf.negative_indices_[k]).all()
+
+
+def test_outputs_follow_scikit_learns_multiclass_conventions(detection):
+    X, y = detection
+    labels = np.array(["background", "car", "dog", "face"])[y]
+    clf = HardNegativeMiningClassifier(negative_label="background", random_state=0)
+    clf.fit(X, labels)
+    np.testing.assert_array_equal(clf.classes_, ["background", "car", "dog", "face"])
+    decision = clf.decision_function(X)
+    assert decision.shape == (X.shape[0], 4)
+    np.testing.assert_array_equal(decision[:, 0], 0.0)
+    for j, k in enumerate(("car", "dog", "face"), start=1):
+        np.testing.assert_allclose(
+            decision[:, j], clf.estimators_[k].decision_function(X)
+        )
+    predicted = clf.predict(X)
+    fires = decision[:, 1:].max(axis=1) > 0
+    assert 0 < fires.sum() < X.shape[0]
+    np.testing.assert_array_equal(predicted[~fires], "background")
+    np.testing.assert_array_equal(
+        predicted[fires], clf.classes_[1:][decision[fires, 1:].argmax(axis=1)]
+    )
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], predicted)
+    detectors = np.column_stack(
+        [clf.estimators_[k].predict_proba(X)[:, 1] for k in ("car", "dog", "face")]
+    )
+    unnormalised = np.column_stack([1 - detectors.max(axis=1), detectors])
+    np.testing.assert_allclose(
+        proba, unnormalised / unnormalised.sum(axis=1, keepdims=True)
+    )
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba))
+    assert clf.score(X, labels) > 0.9
+
+
+def test_predict_from_probabilities_only(detection):
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = detection
+    clf = _mc(RandomForestClassifier(n_estimators=10), max_rounds=2).fit(X, y)
+    assert not hasattr(clf, "decision_function")
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+
+
+# ------------------------------------------------------- one pass a round
+
+
+def test_one_pass_per_round_scores_each_row_once(detection, monkeypatch):
+    import skhnm._pool as pool_module
+
+    X, y = detection
+    passes, rows_read = [], []
+    real_pass, real_read = pool_module.joint_pass, pool_module.read_rows
+
+    def spy_pass(pools, models, cuts, progress=None):
+        passes.append(len(models))
+        rows_read.append(0)
+        return real_pass(pools, models, cuts, progress)
+
+    def spy_read(X_, lo, hi, rows=None):
+        block = real_read(X_, lo, hi, rows)
+        if rows_read:
+            rows_read[-1] += block.shape[0]
+        return block
+
+    monkeypatch.setattr(pool_module, "joint_pass", spy_pass)
+    monkeypatch.setattr(pool_module, "read_rows", spy_read)
+    clf = _mc(min_hard_per_round=None, batch_size=256).fit(X, y)
+    n_rounds = max(clf.n_rounds_.values())
+    assert len(passes) == n_rounds + 1 >= 2
+    # Each pass scores with every detector still mining, and reads a row once.
+    for rnd, n_models in enumerate(passes):
+        assert n_models == sum(r >= rnd for r in clf.n_rounds_.values())
+    assert all(0 < n <= X.shape[0] for n in rows_read)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        LogisticRegression,
+        lambda: make_pipeline(StandardScaler(), LogisticRegression()),
+        SVC,
+        lambda: MLPClassifier((5,), max_iter=50, random_state=0),
+        lambda: KNeighborsClassifier(15),
+    ],
+    ids=["linear", "scaler+linear", "svc", "mlp", "knn"],
+)
+@pytest.mark.parametrize("namespace", ["numpy", "array_api_strict"])
+@pytest.mark.parametrize("batch_size", [None, 100])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_joint_pass_equals_separate_passes(make, namespace, batch_size):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(1500, 5))
+    models = [
+        make().fit(X[:300], (X[:300, k] + 0.3 * X[:300, 4] > 0.5).astype(int))
+        for k in range(3)
+    ]
+    method = "decision_function"
+    if not hasattr(models[0], method):
+        method = "predict_proba"
+    scoring = Scoring(method, 1, batch_size=batch_size)
+    data = X if namespace == "numpy" else array_api_strict.asarray(X)
+
+    def pools():
+        out = []
+        for k in range(3):
+            pool = make_pool(data, scoring)
+            pool.start(np.arange(k * 10, k * 10 + 10), np.empty(0, dtype=int))
+            # Working sets that differ, spread over the pool.
+            pool.enter(
+                np.sort(rng.choice(np.arange(40, 1500), 200 * (k + 1), False)), 0
+            )
+            out.append(pool)
+        return out
+
+    cuts = [Cut(0.0), Cut(0.5), Cut(-0.5, 40)]
+    state = rng.get_state()
+    joint = select_jointly(pools(), models, cuts)
+    rng.set_state(state)
+    separate = [p.select(m, c) for p, m, c in zip(pools(), models, cuts, strict=True)]
+    for a, b in zip(joint, separate, strict=True):
+        np.testing.assert_array_equal(a.rows, b.rows)
+        np.testing.assert_allclose(a.scores, b.scores, rtol=1e-10, atol=1e-12)
+        assert (a.n_hard, a.n_scored) == (b.n_hard, b.n_scored)
+        assert a.n_hard > 0
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_stacked_scorers_score_every_model():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(400, 4))
+    ys = [(X[:, k] > 0.2).astype(int) for k in range(3)]
+
+    linear = [
+        make_pipeline(StandardScaler(), LogisticRegression()).fit(X, yk) for yk in ys
+    ]
+    svcs = [SVC(gamma=0.5).fit(X[:200], yk[:200]) for yk in ys]
+    for models in (linear, svcs):
+        stacked = stack_scorers(
+            [compile_scorer(m, "decision_function", 1) for m in models]
+        )
+        scores = stacked(X, np)
+        assert scores.shape == (400, 3)
+        for k, m in enumerate(models):
+            np.testing.assert_allclose(scores[:, k], m.decision_function(X), atol=1e-9)
+    # SVMs trained on shared rows share support vectors: fewer in the union.
+    n_union = stacked.stages[0].support.shape[0]
+    assert n_union < sum(m.support_vectors_.shape[0] for m in svcs)
+    mixed = [svcs[0], SVC(kernel="linear").fit(X[:200], ys[0][:200])]
+    assert (
+        stack_scorers([compile_scorer(m, "decision_function", 1) for m in mixed])
+        is None
+    )
+    # MLPs of one shape: first layers side by side, later ones block-diagonal.
+    mlps = [
+        make_pipeline(StandardScaler(), MLPClassifier((3, 2), max_iter=20)).fit(X, yk)
+        for yk in ys
+    ]
+    stacked = stack_scorers([compile_scorer(m, "predict_proba", 1) for m in mlps])
+    assert [layer.weight.shape for layer in stacked.stages] == [(4, 9), (9, 6), (6, 3)]
+    for k, m in enumerate(mlps):
+        np.testing.assert_allclose(
+            stacked(X, np)[:, k], m.predict_proba(X)[:, 1], atol=1e-12
+        )
+    other_shape = MLPClassifier((4,), max_iter=20).fit(X, ys[0])
+    pair = (mlps[0][-1], other_shape)
+    assert stack_scorers([compile_scorer(m, "predict_proba", 1) for m in pair]) is None
+
+
+# ------------------------------------------------- the same run everywhere
+
+
+def _same_runs(a, b):
+    assert list(a.estimators_) == list(b.estimators_)
+    for k in a.estimators_:
+        np.testing.assert_array_equal(a.negative_indices_[k], b.negative_indices_[k])
+        np.testing.assert_array_equal(a.mined_round_[k], b.mined_round_[k])
+        for key in ("n_negatives", "n_scored", "n_hard", "n_added"):
+            assert a.history_[k][key] == b.history_[k][key], (k, key)
+        assert a.termination_condition_[k] == b.termination_condition_[k]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["batch_size", "n_jobs", "csr", "array_api_strict", "dataframe", "dask"],
+)
+def test_same_run_across_layouts_and_backends(detection, layout):
+    X, y = detection
+    reference = _mc(SVC(), min_hard_per_round=None).fit(X, y)
+    params, data, target = {}, X, y
+    if layout == "batch_size":
+        params["batch_size"] = 97
+    elif layout == "n_jobs":
+        params.update(n_jobs=2, batch_size=300)
+    elif layout == "csr":
+        data = scipy.sparse.csr_matrix(X)
+    elif layout == "array_api_strict":
+        data = array_api_strict.asarray(X)
+    elif layout == "dataframe":
+        data = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    else:
+        da = pytest.importorskip("dask.array")
+        data, target = da.from_array(X, chunks=700), da.from_array(y, chunks=700)
+    clf = _mc(SVC(), min_hard_per_round=None, **params).fit(data, target)
+    _same_runs(reference, clf)
+    if layout == "dask":
+        lazy = clf.decision_function(data[:50])
+        assert lazy.shape == (50, 4)
+        np.testing.assert_allclose(lazy.compute(), reference.decision_function(X[:50]))
+        np.testing.assert_array_equal(
+            clf.predict(data[:50]).compute(), reference.predict(X[:50])
+        )
+
+
+# --------------------------------------------------- where users put it
+
+
+def test_pipeline_grid_search_pickle_and_clone(detection):
+    X, y = detection
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), _mc()),
+        {"hardnegativeminingclassifier__ratio": [1.0, 3.0]},
+        scoring="roc_auc_ovr",
+        cv=3,
+    ).fit(X, y)
+    assert np.isfinite(search.best_score_)
+    best = search.best_estimator_
+    copy = pickle.loads(pickle.dumps(best))
+    np.testing.assert_array_equal(copy.predict_proba(X), best.predict_proba(X))
+    assert roc_auc_score(y, best.predict_proba(X), multi_class="ovr") > 0.85
+    fresh = clone(best[-1])
+    assert fresh.negative_label == 0 and not hasattr(fresh, "estimators_")
+
+
+def test_early_stopping_per_detector(detection):
+    X, y = detection
+    clf = _mc(early_stopping=True, validation_fraction=0.2).fit(X, y)
+    held = clf.validation_indices_
+    # Stratified on every class, and held out of every detector.
+    assert set(np.unique(y[held])) == {0, 1, 2, 3}
+    for k in (1, 2, 3):
+        assert np.isfinite(clf.history_[k]["validation_score"]).all()
+        assert not np.isin(held, clf.negative_indices_[k]).any()
+        assert (clf.mined_round_[k][held] == -1).all()
+
+
+def test_weighting_counts_the_other_classes_as_a_census(detection):
+    X, y = detection
+    seen = []
+
+    class Recording(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            seen.append((X[:, 0].astype(int), np.asarray(y), sample_weight))
+            return super().fit(X[:, 1:], y, sample_weight=sample_weight)
+
+        def decision_function(self, X):
+            return super().decision_function(X[:, 1:])
+
+    ids = np.column_stack([np.arange(X.shape[0]), X])
+    clf = _mc(Recording(), weighting="inverse_probability").fit(ids, y)
+    assert len(seen) == sum(n + 1 for n in clf.n_rounds_.values())
+    for rows, labels, w in seen:
+        k = np.unique(y[rows[labels == 1]])
+        assert k.size == 1  # one detector's fit: its class against the rest
+        k = k[0]
+        negative = labels == 0
+        others = negative & (y[rows] != 0)
+        np.testing.assert_array_equal(w[labels == 1], 1.0)
+        np.testing.assert_array_equal(w[others], 1.0)
+        # The negatives' weights estimate the detector's negatives exactly.
+        np.testing.assert_allclose(w[negative].sum(), np.sum(y != k))
+        assert w[negative].max() > 1.0
+
+
+def test_verbose_names_the_class_and_display_takes_a_label(detection, capsys):
+    pytest.importorskip("matplotlib")
+    X, y = detection
+    clf = _mc(verbose=1, max_rounds=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "class 1 round 0" in out and "class 3 round 0" in out
+    display = MiningDisplay.from_estimator(clf, label=2)
+    assert "(class 2)" in display.estimator_name
+    with pytest.raises(ValueError, match="pass label= one of"):
+        MiningDisplay.from_estimator(clf)
+
+
+def test_array_pool_views_keep_their_own_codes(detection):
+    X, _ = detection
+    scoring = Scoring("decision_function", 1)
+    a, b = ArrayPool(X, scoring), ArrayPool(X, scoring)
+    a.start(np.array([0]), np.empty(0, dtype=int))
+    b.start(np.array([1]), np.empty(0, dtype=int))
+    a.enter(np.array([5, 6]), 0)
+    assert (
+        b.is_outside(np.array([5, 6])).all() and not a.is_outside(np.array([5])).any()
+    )
+
+
+@pytest.mark.parametrize(
+    "check",
+    [check_classifiers_train, check_classifiers_one_label],
+    ids=lambda check: check.__name__,
+)
+def test_scikit_learns_multiclass_classifier_checks(check):
+    # The checks' data are blobs of classes 0, 1 and 2: 0 is the background.
+    check("HardNegativeMiningClassifier", _mc())
