@@ -1,6 +1,6 @@
 """Multiclass mining against one-vs-rest mining and the full multiclass fit.
 
-    python benchmarks/bench_multiclass.py            # 2 cores: ~3 min
+    python benchmarks/bench_multiclass.py            # 2 cores: ~2 min
     python benchmarks/bench_multiclass.py --rows 200000
 
 A synthetic detection-like pool: ``make_classification`` with four object
@@ -199,7 +199,7 @@ def main():
     parser.add_argument(
         "--repeats",
         type=int,
-        default=3,
+        default=5,
         help="fits of each mining method; times are their median (the full "
         "fit runs once)",
     )

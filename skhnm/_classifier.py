@@ -585,7 +585,10 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         expansion of SVC/NuSVC (both release the GIL; BLAS runs one thread
         per chunk meanwhile). Compiled linear, MLP and scaler/PCA scorers
         are matrix products that BLAS already spreads over the cores: they
-        score one chunk at a time whatever `n_jobs`. Pools on a GPU or a
+        score one chunk at a time whatever `n_jobs` (multiclass mining's
+        stacked product spreads its chunks over half as many threads as BLAS
+        has, one BLAS thread each: right after the fits, BLAS's own threads
+        still spin). Pools on a GPU or a
         Dask cluster are parallel where they live and ignore it. None means
         1; -1 uses all processors. It never changes the result.
 
@@ -1192,9 +1195,11 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         if not result.bound_held:
             warnings.warn(
                 f"max_negatives={self.max_negatives} could not be held: more "
-                "working negatives than that are support vectors or score at or "
-                "above the threshold, and evicting them would keep mining from "
-                "converging. They were kept; see history_['n_negatives'].",
+                "working negatives than that are support vectors, score at or "
+                "above the threshold or (multiclass mining) are other classes' "
+                "rows, and evicting them would keep mining from converging or "
+                "from seeing the other classes. They were kept; see "
+                "history_['n_negatives'].",
                 UserWarning,
                 stacklevel=stacklevel,
             )

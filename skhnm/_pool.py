@@ -52,6 +52,8 @@ from ._scoring import (
     _MAX_SPAN,
     JointScorer,
     auto_batch_size,
+    blas_thread_count,
+    blas_threads,
     read_rows,
     run_chunks,
     score_rows,
@@ -354,7 +356,18 @@ def joint_pass(pools, models, cuts, progress=None):
 
     ranges = [(lo, min(lo + step, first.n_rows)) for lo in range(0, first.n_rows, step)]
     n_threads = effective_n_jobs(s.n_jobs) if scorer.threads_help else 1
-    run_chunks(run, ranges, n_threads)
+    if scorer.chunks_on_threads:
+        # Right after the detectors' fits, BLAS's own threads (and those of
+        # the second BLAS that SciPy loads) still spin on every core, and a
+        # multi-column product split over them ran 2 to 7 times slower than
+        # when idle. Chunks on half as many threads of our own, one BLAS
+        # thread each, were the fastest measured after fits: on 2 cores
+        # (1 thread) 1.1 times a binary pass, on 16 cores (8 threads) 1.0.
+        n_threads = max(1, blas_thread_count() // 2)
+        with blas_threads(1):
+            run_chunks(run, ranges, n_threads)
+    else:
+        run_chunks(run, ranges, n_threads)
     return [selector.finish() for selector in selectors]
 
 

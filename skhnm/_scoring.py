@@ -228,8 +228,9 @@ class JointScorer:
                 ChunkScorer(None, X, response_method, pos_label, xp, scorer=stacked)
             ]
         self.parts, self.stacked = parts, stacked is not None
-        # Linear stacks run one chunk at a time: their temporaries are reused.
-        self.scratch = None if self.threads_help else Scratch()
+        # Temporaries of a stacked dense product are reused, one set a thread.
+        self._reuse = self.stacked and not self.threads_help
+        self._local = threading.local()
         kinds = {id(p.xp) for p in parts}
         # Mixed namespaces (some compiled, some not): scores meet on the host.
         self.xp = parts[0].xp if len(kinds) == 1 else np
@@ -237,6 +238,26 @@ class JointScorer:
     @property
     def compiled(self):
         return all(p.compiled for p in self.parts)
+
+    @property
+    def scratch(self):
+        """This thread's reused temporaries (None: none are reused)."""
+        if not self._reuse:
+            return None
+        if not hasattr(self._local, "scratch"):
+            self._local.scratch = Scratch()
+        return self._local.scratch
+
+    @property
+    def chunks_on_threads(self):
+        """A stacked dense product of several models, on the host CPU: its
+        chunks go on threads of their own, one BLAS thread each."""
+        return (
+            self.stacked
+            and self.n_models > 1
+            and self.xp is np
+            and not self.parts[0].scorer.elementwise_bound
+        )
 
     @property
     def threads_help(self):
@@ -384,6 +405,17 @@ def run_chunks(run, chunks, n_threads):
         _run_threaded(run, chunks, n_threads)
 
 
+def blas_thread_count():
+    """The threads BLAS would use now (the most of any BLAS loaded)."""
+    libs = _blas_controller().select(user_api="blas").lib_controllers
+    return max((lib.num_threads for lib in libs), default=1)
+
+
+def blas_threads(n):
+    """A context in which BLAS runs on `n` threads."""
+    return _blas_controller().limit(limits=n, user_api="blas")
+
+
 def _run_threaded(run, chunks, n_threads):
     """Run the chunks on threads: NumPy, BLAS and libsvm release the GIL.
 
@@ -394,7 +426,7 @@ def _run_threaded(run, chunks, n_threads):
     the chunks not yet started and waits for the running ones, so no thread
     outlives the pass.
     """
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    with blas_threads(1):
         executor = ThreadPoolExecutor(n_threads, thread_name_prefix="skhnm-score")
         try:
             for future in [executor.submit(run, *chunk) for chunk in chunks]:

@@ -17,6 +17,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from skhnm import HardNegativeMiningClassifier
 from skhnm._compiled import compile_scorer
+from skhnm._namespace import cuda_namespace
 from skhnm._scoring import positive_scores
 
 pytestmark = pytest.mark.gpu
@@ -61,7 +62,10 @@ def test_compiled_scores_on_the_gpu_agree(imbalanced, cp, est):
     X, y = imbalanced
     model = est.fit(X, y)
     scorer = compile_scorer(model, "decision_function", 1)
-    got = scorer(cp.asarray(X), cp).get()
+    # The array-API namespace of CuPy arrays, as skhnm scores with it: the
+    # bare cupy module's asarray takes no device (CuPy 14).
+    xp = cuda_namespace()
+    got = scorer(cp.asarray(X), xp).get()
     np.testing.assert_allclose(
         got, positive_scores(model, X, "decision_function", 1), rtol=1e-6, atol=1e-10
     )
@@ -140,3 +144,71 @@ def test_a_cupy_backed_dask_pool_scores_on_the_gpus(
     assert _on_gpu(scored_on)
     same_fit(clf, ref)
     assert _no_device_arrays(clf)
+
+
+def _multiclass_task():
+    from sklearn.datasets import make_classification
+
+    return make_classification(
+        n_samples=3000,
+        n_features=8,
+        n_informative=6,
+        n_redundant=0,
+        n_classes=4,
+        n_clusters_per_class=1,
+        weights=[0.91, 0.03, 0.03, 0.03],
+        random_state=0,
+    )
+
+
+@pytest.mark.parametrize("est", [LinearSVC(), SVC()], ids=["stacked", "union_svs"])
+@pytest.mark.parametrize("where", ["cupy_pool", "streamed"])
+def test_multiclass_on_the_gpu_mines_like_numpy(cp, est, where, scored_on):
+    X, y = _multiclass_task()
+    params = dict(negative_label=0, threshold=-1.0, max_rounds=3, random_state=0)
+    ref = HardNegativeMiningClassifier(est, **params).fit(X, y)
+    scored_on.clear()
+    if where == "cupy_pool":
+        clf = HardNegativeMiningClassifier(est, **params).fit(cp.asarray(X), y)
+    else:
+        clf = HardNegativeMiningClassifier(est, device="cuda", **params).fit(X, y)
+    assert _on_gpu(scored_on)
+    for k in (1, 2, 3):
+        np.testing.assert_array_equal(
+            clf.negative_indices_[k], ref.negative_indices_[k]
+        )
+        assert clf.history_[k]["n_hard"] == ref.history_[k]["n_hard"]
+    values = [v for d in clf.estimators_.values() for v in vars(d).values()]
+    assert not [v for v in values if type(v).__module__.startswith("cupy")]
+    np.testing.assert_array_equal(clf.predict(X), ref.predict(X))
+
+
+def test_joint_selection_on_the_gpu_equals_separate_ones(cp):
+    from sklearn.linear_model import LogisticRegression
+
+    from skhnm._pool import Scoring, make_pool, select_jointly
+    from skhnm._selection import Cut
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50_000, 16))
+    models = [
+        LogisticRegression().fit(X[:2000], (X[:2000, k] > 1.0).astype(int))
+        for k in range(4)
+    ]
+
+    def pools():
+        out = []
+        for k in range(4):
+            pool = make_pool(cp.asarray(X), Scoring("decision_function", 1))
+            pool.start(np.arange(k * 50, k * 50 + 50), np.empty(0, dtype=np.intp))
+            pool.enter(np.arange(1000 + 700 * k, 3000 + 700 * k), 0)
+            out.append(pool)
+        return out
+
+    cuts = [Cut(1.0), Cut(0.5, 300), Cut(2.0), Cut(0.0, 10)]
+    joint = select_jointly(pools(), models, cuts)
+    separate = [p.select(m, c) for p, m, c in zip(pools(), models, cuts, strict=True)]
+    for a, b in zip(joint, separate, strict=True):
+        np.testing.assert_array_equal(a.rows, b.rows)
+        np.testing.assert_allclose(a.scores, b.scores, rtol=1e-12)
+        assert (a.n_hard, a.n_scored) == (b.n_hard, b.n_scored) and a.n_hard > 0

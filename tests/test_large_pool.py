@@ -128,3 +128,47 @@ def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
     # bytes a row in all; the loop before the Pool interface: 71), the
     # working set copied for the fits, and 8 MiB of chunk temporaries.
     assert peak < 4 * n + 3 * working_bytes + 8 * 2**20, peak / n
+
+
+def test_multiclass_bookkeeping_is_two_bytes_a_row_and_detector():
+    """Three detectors over one 64 MB pool: one int16 code per row and
+    detector, and each detector's mined_round_ (one byte a row), plus the
+    working sets and one pass's temporaries; nothing of the pool's size
+    per detector besides."""
+    import tracemalloc
+
+    from sklearn.linear_model import LogisticRegression
+
+    from skhnm import HardNegativeMiningClassifier
+
+    n, d, k = 2_000_000, 8, 3
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d), dtype=np.float32)
+    y = np.zeros(n, dtype=np.int8)
+    for c in range(1, k + 1):
+        signal = X[:, c - 1] + 0.3 * rng.standard_normal(n, dtype=np.float32)
+        y[(signal > 3.3) & (y == 0)] = c
+    clf = HardNegativeMiningClassifier(
+        LogisticRegression(),
+        negative_label=0,
+        max_rounds=3,
+        max_hard_per_round=2000,
+        min_hard_per_round=None,
+        random_state=0,
+    )
+    clf.fit(X[:100_000], y[:100_000])  # imports and caches outside the count
+    tracemalloc.start()
+    try:
+        clf.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert list(clf.estimators_) == [1, 2, 3]
+    assert all(sum(h["n_added"]) > 0 for h in clf.history_.values())
+    working_rows = sum(
+        int((y == c).sum()) + clf.negative_indices_[c].size for c in (1, 2, 3)
+    )
+    # Per row: 2 bytes of codes and 1 of mined_round_ per detector, the
+    # labels' masks (1 byte each, transient); the working sets copied for
+    # the fits; 8 MiB of chunk temporaries (measured: 9.7 bytes a row).
+    assert peak < (3 * k + 2) * n + 3 * working_rows * d * 4 + 8 * 2**20, peak / n

@@ -313,13 +313,29 @@ def _same_runs(a, b):
 
 @pytest.mark.parametrize(
     "layout",
-    ["batch_size", "n_jobs", "csr", "array_api_strict", "dataframe", "dask"],
+    [
+        "batch_size",
+        "n_jobs",
+        "chunk_threads",
+        "csr",
+        "array_api_strict",
+        "dataframe",
+        "dask",
+    ],
 )
-def test_same_run_across_layouts_and_backends(detection, layout):
+@pytest.mark.parametrize("make", [SVC, LogisticRegression], ids=["svc", "linear"])
+def test_same_run_across_layouts_and_backends(detection, layout, make, monkeypatch):
     X, y = detection
-    reference = _mc(SVC(), min_hard_per_round=None).fit(X, y)
+    reference = _mc(make(), min_hard_per_round=None).fit(X, y)
     params, data, target = {}, X, y
-    if layout == "batch_size":
+    if layout == "chunk_threads":
+        # A stacked linear pass puts its chunks on half BLAS's threads: as
+        # on an 8-core machine, with small chunks.
+        import skhnm._pool
+
+        monkeypatch.setattr(skhnm._pool, "blas_thread_count", lambda: 8)
+        params["batch_size"] = 64
+    elif layout == "batch_size":
         params["batch_size"] = 97
     elif layout == "n_jobs":
         params.update(n_jobs=2, batch_size=300)
@@ -332,7 +348,7 @@ def test_same_run_across_layouts_and_backends(detection, layout):
     else:
         da = pytest.importorskip("dask.array")
         data, target = da.from_array(X, chunks=700), da.from_array(y, chunks=700)
-    clf = _mc(SVC(), min_hard_per_round=None, **params).fit(data, target)
+    clf = _mc(make(), min_hard_per_round=None, **params).fit(data, target)
     _same_runs(reference, clf)
     if layout == "dask":
         lazy = clf.decision_function(data[:50])
