@@ -10,6 +10,7 @@ import functools
 import inspect
 import math
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -384,6 +385,31 @@ class _Validation:
 
     def __call__(self, model):
         return self.scorer(model, self.X_val, self.y_val, **self.params)
+
+
+@dataclass
+class _FitInputs:
+    """What every detector's run of one `fit` shares."""
+
+    X: object
+    base: object
+    params: dict
+    sample_weight: object
+    weight_keys: tuple
+    response_method: str
+    scoring: Scoring
+    classes: np.ndarray  # the labels a detector is fitted on
+    rows_of: dict  # each detector's positives (training rows of its class)
+    val_rows: np.ndarray
+    y_val: np.ndarray
+    multiclass: bool
+    _X_val: object = None
+
+    def X_val(self, pool):
+        """The validation rows, fetched once for every detector."""
+        if self._X_val is None:
+            self._X_val = pool.rows(self.val_rows, keep=False)
+        return self._X_val
 
 
 class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -920,7 +946,6 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         self._check_sampler()
         base = self._base_estimator()
         weighted = self.weighting == "inverse_probability"
-        weight_keys = _mining_weight_keys(base) if weighted else ()
         response_method = resolve_response_method(base, self.response_method)
         X, y, classes, counts = self._validate_fit_data(X, y)
         scoring_xp = self._scoring_namespace(X)
@@ -934,156 +959,171 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
         seeds = [int(rng.randint(_MAX_SEED)) for _ in detectors]
         rows_of = {label: _flatnonzero(y == label) for label in detectors}
         val_rows = self._split_validation(y, classes, rows_of, multiclass, rng)
-        for label, rows in rows_of.items():
-            if val_rows.size:
-                rows_of[label] = rows[~member(rows, val_rows)]
-        scoring = Scoring(
-            response_method,
-            1 if multiclass else detectors[0],
-            batch_size=None if self.batch_size == "auto" else self.batch_size,
-            n_jobs=self.n_jobs,
-            xp=scoring_xp,
+        if val_rows.size:
+            rows_of = {k: r[~member(r, val_rows)] for k, r in rows_of.items()}
+        fit = _FitInputs(
+            X=X,
+            base=base,
+            params=estimator_fit_params,
+            sample_weight=sample_weight,
+            weight_keys=_mining_weight_keys(base) if weighted else (),
+            response_method=response_method,
+            scoring=Scoring(
+                response_method,
+                1 if multiclass else detectors[0],
+                batch_size=None if self.batch_size == "auto" else self.batch_size,
+                n_jobs=self.n_jobs,
+                xp=scoring_xp,
+            ),
+            classes=np.array([0, 1]) if multiclass else classes,
+            rows_of=rows_of,
+            val_rows=val_rows,
+            y_val=_namespace.to_numpy(_take(y, val_rows)) if val_rows.size else None,
+            multiclass=multiclass,
         )
-        tasks, thresholds = [], {}
+        tasks = []
         for label, seed in zip(detectors, seeds, strict=True):
-            positives = rows_of[label]
-            # The other classes' rows stay in a detector's working set: they
-            # are the negatives most like its class (see the user guide).
-            census = None
-            if multiclass:
-                census = merge(
-                    np.empty(0, np.intp),
-                    np.concatenate([rows_of[o] for o in detectors if o != label]),
-                )
-            pool = make_pool(X, scoring, code_dtype(self.max_rounds))
-            pool.start(positives, val_rows)
-            n_census = 0 if census is None else census.size
-            if positives.size == 0 or pool.n_outside + n_census == 0:
-                raise ValueError(
-                    "After holding out the validation split there are "
-                    f"{positives.size} positive and {pool.n_outside + n_census} "
-                    "negative training rows"
-                    + (f" for class {label!r}" if multiclass else "")
-                    + "; both are needed. Lower validation_fraction or provide "
-                    "more rows."
-                )
-            n_negatives = pool.n_outside + n_census
-            if census is not None:
-                pool.enter(census, 0)
-            max_negatives = _as_count(self.max_negatives, positives.size)
-            room = max_negatives
-            if max_negatives is not None and n_census:
-                room = max(1, max_negatives - n_census)
-            if pool.n_outside:
-                initial = self._initial_negatives(X, pool, positives, rng, room)
-            else:
-                initial = np.empty(0, dtype=np.intp)
-
-            threshold = self.threshold
-            if threshold == "auto":
-                threshold = _auto_threshold(
-                    response_method,
-                    self.ratio,
-                    _positive_rate(positives, n_negatives, val_rows, sample_weight)
-                    if weighted
-                    else None,
-                )
-            thresholds[label] = float(threshold)
-            learner = Learner(
-                fit=_RowFitter(
-                    base,
-                    seed,
-                    pool,
-                    positives,
-                    np.array([0, 1]) if multiclass else classes,
-                    1 if multiclass else label,
-                    estimator_fit_params,
-                    warm=self.warm_start_rounds,
-                    weight_keys=weight_keys,
-                ),
-                protected=_support_rows,
-            )
-            if self.early_stopping:
-                y_val = _namespace.to_numpy(_take(y, val_rows))
-                learner.validate = _Validation(
-                    _scorer_for(base, self.scoring, 1 if multiclass else label),
-                    pool.rows(val_rows, keep=False),
-                    (y_val == label).astype(int) if multiclass else y_val,
-                    sample_weight,
-                    val_rows,
-                )
-            settings = Settings(
-                max_rounds=self.max_rounds,
-                threshold=float(threshold),
-                criterion=self.criterion,
-                rank_quantile=self.rank_quantile,
-                k_best=_as_count(self.k_best, positives.size),
-                max_hard=_as_count(self.max_hard_per_round, positives.size),
-                min_hard=self.min_hard_per_round,
-                evict_threshold=self.evict_threshold,
-                max_negatives=max_negatives,
-                n_guard=max(1, round(self.ratio * positives.size)),
-                weighting=weighted,
-                n_iter_no_change=self.n_iter_no_change,
-                tol=self.tol,
-            )
-            on_round = None
-            if self.verbose:
-                on_round = functools.partial(
-                    self._print_round, label=label if multiclass else None
-                )
-            tasks.append(
-                Task(
-                    pool,
-                    positives,
-                    initial,
-                    learner,
-                    settings,
-                    rng=check_random_state(int(rng.randint(_MAX_SEED))),
-                    census=census,
-                    on_round=on_round,
-                )
-            )
+            # A loop, not a comprehension: warnings count frames up to fit().
+            tasks.append(self._detector_task(fit, label, seed, rng))
         results = mine_jointly(
             tasks, progress=scoring_progress if self.verbose >= 2 else None
         )
         for task, result in zip(tasks, results, strict=True):
             self._warn_after_mining(
-                result, task.pool, response_method, scoring.pos_label
+                result, task.pool, response_method, fit.scoring.pos_label
             )
-        self.classes_ = classes
-        self.response_method_ = response_method
-        self.validation_indices_ = val_rows
-        if not multiclass:
-            (result,), (task,) = results, tasks
-            self.estimator_ = result.model
-            self.pos_label_ = detectors[0]
-            self.threshold_ = thresholds[detectors[0]]
-            self.n_rounds_ = result.n_rounds
-            self.best_round_ = result.best_round
-            self.history_ = result.history
-            self.negative_indices_ = result.negatives
-            self.mined_round_ = task.pool.entered_round(
-                result.best_round, round_dtype(self.max_rounds)
-            )
-            self.termination_condition_ = result.termination
-            return self
-        by_class = dict(zip(detectors, results, strict=True))
-        self.negative_label_ = self._background(classes)
-        self.estimators_ = {k: r.model for k, r in by_class.items()}
-        self.threshold_ = thresholds
-        self.n_rounds_ = {k: r.n_rounds for k, r in by_class.items()}
-        self.best_round_ = {k: r.best_round for k, r in by_class.items()}
-        self.history_ = {k: r.history for k, r in by_class.items()}
-        self.negative_indices_ = {k: r.negatives for k, r in by_class.items()}
-        self.mined_round_ = {
-            label: task.pool.entered_round(
-                by_class[label].best_round, round_dtype(self.max_rounds)
-            )
-            for label, task in zip(detectors, tasks, strict=True)
-        }
-        self.termination_condition_ = {k: r.termination for k, r in by_class.items()}
+        self._store(classes, detectors, tasks, results, fit)
         return self
+
+    def _detector_task(self, fit, label, seed, rng):
+        """One detector's run: its pool view, first negatives, learner, rules.
+
+        The detector of `label` has that class's rows as positives. In
+        multiclass mining, the other classes' rows start in its working set
+        (the census: the negatives most like its class, see the user guide)
+        and the background is mined.
+        """
+        positives = fit.rows_of[label]
+        census = None
+        if fit.multiclass:
+            others = [rows for k, rows in fit.rows_of.items() if k != label]
+            census = np.sort(np.concatenate(others))
+        n_census = 0 if census is None else census.size
+        pool = make_pool(fit.X, fit.scoring, code_dtype(self.max_rounds))
+        pool.start(positives, fit.val_rows)
+        n_negatives = pool.n_outside + n_census
+        if positives.size == 0 or n_negatives == 0:
+            raise ValueError(
+                "After holding out the validation split there are "
+                f"{positives.size} positive and {n_negatives} negative training "
+                "rows"
+                + (f" for class {label!r}" if fit.multiclass else "")
+                + "; both are needed. Lower validation_fraction or provide "
+                "more rows."
+            )
+        if census is not None:
+            pool.enter(census, 0)
+        max_negatives = _as_count(self.max_negatives, positives.size)
+        room = max_negatives
+        if max_negatives is not None and n_census:
+            room = max(1, max_negatives - n_census)
+        initial = np.empty(0, dtype=np.intp)
+        if pool.n_outside:
+            initial = self._initial_negatives(fit.X, pool, positives, rng, room)
+
+        threshold = self.threshold
+        if threshold == "auto":
+            threshold = _auto_threshold(
+                fit.response_method,
+                self.ratio,
+                _positive_rate(positives, n_negatives, fit.val_rows, fit.sample_weight)
+                if fit.weight_keys
+                else None,
+            )
+        pos_label = 1 if fit.multiclass else label
+        learner = Learner(
+            fit=_RowFitter(
+                fit.base,
+                seed,
+                pool,
+                positives,
+                fit.classes,
+                pos_label,
+                fit.params,
+                warm=self.warm_start_rounds,
+                weight_keys=fit.weight_keys,
+            ),
+            protected=_support_rows,
+        )
+        if self.early_stopping:
+            learner.validate = _Validation(
+                _scorer_for(fit.base, self.scoring, pos_label),
+                fit.X_val(pool),
+                (fit.y_val == label).astype(int) if fit.multiclass else fit.y_val,
+                fit.sample_weight,
+                fit.val_rows,
+            )
+        settings = Settings(
+            max_rounds=self.max_rounds,
+            threshold=float(threshold),
+            criterion=self.criterion,
+            rank_quantile=self.rank_quantile,
+            k_best=_as_count(self.k_best, positives.size),
+            max_hard=_as_count(self.max_hard_per_round, positives.size),
+            min_hard=self.min_hard_per_round,
+            evict_threshold=self.evict_threshold,
+            max_negatives=max_negatives,
+            n_guard=max(1, round(self.ratio * positives.size)),
+            weighting=bool(fit.weight_keys),
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+        )
+        on_round = None
+        if self.verbose:
+            on_round = functools.partial(
+                self._print_round, label=label if fit.multiclass else None
+            )
+        return Task(
+            pool,
+            positives,
+            initial,
+            learner,
+            settings,
+            rng=check_random_state(int(rng.randint(_MAX_SEED))),
+            census=census,
+            on_round=on_round,
+        )
+
+    def _store(self, classes, detectors, tasks, results, fit):
+        """The fitted attributes: one run's, or dicts of them keyed by class."""
+        self.classes_ = classes
+        self.response_method_ = fit.response_method
+        self.validation_indices_ = fit.val_rows
+        rounds = round_dtype(self.max_rounds)
+        runs = {
+            label: (task, result)
+            for label, task, result in zip(detectors, tasks, results, strict=True)
+        }
+
+        def each(get):
+            values = {label: get(task, res) for label, (task, res) in runs.items()}
+            return values if fit.multiclass else values[detectors[0]]
+
+        if fit.multiclass:
+            self.negative_label_ = self._background(classes)
+            self.estimators_ = each(lambda task, res: res.model)
+        else:
+            self.estimator_ = results[0].model
+            self.pos_label_ = detectors[0]
+        self.threshold_ = each(lambda task, res: task.settings.threshold)
+        self.n_rounds_ = each(lambda task, res: res.n_rounds)
+        self.best_round_ = each(lambda task, res: res.best_round)
+        self.history_ = each(lambda task, res: res.history)
+        self.negative_indices_ = each(lambda task, res: res.negatives)
+        self.mined_round_ = each(
+            lambda task, res: task.pool.entered_round(res.best_round, rounds)
+        )
+        self.termination_condition_ = each(lambda task, res: res.termination)
 
     def _background(self, classes):
         """`negative_label` as the class of `y` it names."""
@@ -1404,7 +1444,7 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
                     "nothing left to mine (history_['n_negatives'][0] says how "
                     "many there were).",
                     PoolTooSmallWarning,
-                    stacklevel=5,  # the caller of fit()
+                    stacklevel=6,  # the caller of fit()
                 )
             return pool.outside_rows()
         if self.sampler is None:
