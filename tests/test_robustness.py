@@ -144,6 +144,74 @@ def test_fits_consistently_or_raises_a_clear_error(problem, params, estimator, l
         _check_fitted(clf, pool if layout != "array_api" else X, y, pos_label)
 
 
+@st.composite
+def multiclass_problems(draw):
+    """A background and 2 to 4 object classes of 1 to 8 rows each."""
+    n_classes = draw(st.integers(2, 4))
+    counts = [draw(st.integers(1, 8)) for _ in range(n_classes)]
+    n_background = draw(st.integers(1, 60))
+    n_features = draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    X = rng.normal(size=(n_background + sum(counts), n_features))
+    labels = [0] * n_background
+    start = n_background
+    for k, count in enumerate(counts, start=1):
+        X[start : start + count, (k - 1) % n_features] += draw(st.floats(0.0, 3.0))
+        labels += [k] * count
+        start += count
+    y = np.array(labels)
+    if draw(st.booleans()):
+        y = np.array(["background", "car", "dog", "face", "person"])[y]
+    order = rng.permutation(y.size)
+    return X[order], y[order], y.dtype.type("background" if y.dtype.kind == "U" else 0)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    problem=multiclass_problems(),
+    params=parameters(),
+    estimator=st.sampled_from(sorted(ESTIMATORS)),
+    layout=st.sampled_from(["dense", "csr", "array_api", "frame"]),
+)
+def test_multiclass_fits_consistently_or_raises_a_clear_error(
+    problem, params, estimator, layout
+):
+    X, y, background = problem
+    clf = HardNegativeMiningClassifier(
+        ESTIMATORS[estimator](), negative_label=background, random_state=0, **params
+    )
+    pool = _layout(X, layout)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            clf.fit(pool, y)
+        except (ValueError, TypeError) as exc:
+            assert str(exc), "an error must say what is wrong"
+            assert not hasattr(clf, "estimators_")
+            return
+    classes = np.unique(y)
+    np.testing.assert_array_equal(clf.classes_, classes)
+    assert list(clf.estimators_) == [c for c in classes.tolist() if c != background]
+    for k in clf.estimators_:
+        negatives = clf.negative_indices_[k]
+        assert np.all(np.diff(negatives) > 0)
+        assert not np.isin(negatives, np.flatnonzero(y == k)).any()
+        assert len(clf.history_[k]["n_hard"]) == clf.n_rounds_[k] + 1
+        assert clf.mined_round_[k].shape == (y.size,)
+    data = pool if layout != "array_api" else X
+    pred = clf.predict(data)
+    assert pred.shape == y.shape and np.all(np.isin(pred, classes))
+    for method in ("decision_function", "predict_proba"):
+        if hasattr(clf, method):
+            out = np.asarray(getattr(clf, method)(data), dtype=float)
+            assert out.shape == (y.size, classes.size) and np.all(np.isfinite(out))
+
+
 # ------------------------------------------------------ degenerate cases
 
 
