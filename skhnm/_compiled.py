@@ -436,10 +436,8 @@ class CompiledScorer:
             np.matmul(chunk, w, out=product)
             np.add(product.T, b[:, None], out=out)
             return self._respond(np, out)
-        scores = self(chunk, xp)
-        if scores.ndim == 1:
-            return xp.reshape(scores, (1, -1))
-        if xp is np or sp.issparse(chunk):
+        scores = self(chunk, xp)  # (n_rows, n_models): a stack has several
+        if xp is np:  # sparse chunks are scored with NumPy too
             return np.ascontiguousarray(scores.T)
         return xp.matrix_transpose(scores)
 

@@ -92,12 +92,16 @@ class DaskPool(Pool):
         self.dtype = self.X.dtype
         self.ndim = 2
         self.n_rows = self.shape[0]
-        self._cache = RowCache(lambda rows: _namespace.to_numpy(self.X[rows].compute()))
+        self._cache = RowCache(self._fetch)
         self._codes = None
         self.scoring = None
 
     def __len__(self):
         return self.shape[0]
+
+    def _fetch(self, rows):
+        """`X[rows]` from the cluster, as NumPy."""
+        return _namespace.to_numpy(self.X[rows].compute())
 
     def bind(self, scoring, dtype):
         """A view of these rows ready for a run: its own codes and row cache.
@@ -106,7 +110,7 @@ class DaskPool(Pool):
         array and are scored together by :meth:`select_jointly`.
         """
         view = copy.copy(self)
-        view._cache = RowCache(lambda rows: _namespace.to_numpy(view.X[rows].compute()))
+        view._cache = RowCache(view._fetch)
         view._codes = None
         # Workers score with their own threads; device pools are refused.
         view.scoring = replace(scoring, n_jobs=None, xp=None)

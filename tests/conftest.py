@@ -34,6 +34,23 @@ def imbalanced():
     return X, y
 
 
+@pytest.fixture
+def detection():
+    """3,000 rows: a background (0) of 91% and three object classes."""
+    X, y = make_classification(
+        n_samples=3000,
+        n_features=8,
+        n_informative=6,
+        n_redundant=0,
+        n_classes=4,
+        n_clusters_per_class=1,
+        weights=[0.91, 0.03, 0.03, 0.03],
+        class_sep=1.0,
+        random_state=0,
+    )
+    return X, y
+
+
 class RecordingClassifier(ClassifierMixin, BaseEstimator):
     """LogisticRegression on all but column 0, which holds each row's id.
 

@@ -146,25 +146,10 @@ def test_a_cupy_backed_dask_pool_scores_on_the_gpus(
     assert _no_device_arrays(clf)
 
 
-def _multiclass_task():
-    from sklearn.datasets import make_classification
-
-    return make_classification(
-        n_samples=3000,
-        n_features=8,
-        n_informative=6,
-        n_redundant=0,
-        n_classes=4,
-        n_clusters_per_class=1,
-        weights=[0.91, 0.03, 0.03, 0.03],
-        random_state=0,
-    )
-
-
 @pytest.mark.parametrize("est", [LinearSVC(), SVC()], ids=["stacked", "union_svs"])
 @pytest.mark.parametrize("where", ["cupy_pool", "streamed"])
-def test_multiclass_on_the_gpu_mines_like_numpy(cp, est, where, scored_on):
-    X, y = _multiclass_task()
+def test_multiclass_on_the_gpu_mines_like_numpy(detection, cp, est, where, scored_on):
+    X, y = detection
     params = dict(negative_label=0, threshold=-1.0, max_rounds=3, random_state=0)
     ref = HardNegativeMiningClassifier(est, **params).fit(X, y)
     scored_on.clear()

@@ -90,6 +90,21 @@ def test_a_gigabyte_memmap_pool_is_mined_in_bounded_memory(tmp_path):
     assert report["rss_anon_extra"] < 0.25 * report["pool"], report
 
 
+def _peak_of_fit(clf, X, y):
+    """The peak of everything `clf.fit(X, y)` allocates, as tracemalloc sees
+    it (NumPy reports to it); a warm-up fit on a slice first keeps imports
+    and caches outside the count."""
+    import tracemalloc
+
+    clf.fit(X[:100_000], y[:100_000])
+    tracemalloc.start()
+    try:
+        clf.fit(X, y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
     """Everything fit allocates, as tracemalloc sees it (NumPy reports to it).
 
@@ -97,8 +112,6 @@ def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
     O(batch) temporaries, plus a working set of a few thousand rows: the
     earlier loop kept about 70 bytes a row.
     """
-    import tracemalloc
-
     from sklearn.linear_model import LogisticRegression
 
     from skhnm import HardNegativeMiningClassifier
@@ -114,13 +127,7 @@ def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
         min_hard_per_round=None,
         random_state=0,
     )
-    clf.fit(X[:100_000], y[:100_000])  # imports and caches outside the count
-    tracemalloc.start()
-    try:
-        clf.fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = _peak_of_fit(clf, X, y)
     assert clf.n_rounds_ >= 2 and sum(clf.history_["n_added"]) > 0
     assert clf.mined_round_.dtype == np.int8
     working_bytes = (int(y.sum()) + clf.negative_indices_.size) * d * 4
@@ -135,8 +142,6 @@ def test_multiclass_bookkeeping_is_two_bytes_a_row_and_detector():
     detector, and each detector's mined_round_ (one byte a row), plus the
     working sets and one pass's temporaries; nothing of the pool's size
     per detector besides."""
-    import tracemalloc
-
     from sklearn.linear_model import LogisticRegression
 
     from skhnm import HardNegativeMiningClassifier
@@ -156,13 +161,7 @@ def test_multiclass_bookkeeping_is_two_bytes_a_row_and_detector():
         min_hard_per_round=None,
         random_state=0,
     )
-    clf.fit(X[:100_000], y[:100_000])  # imports and caches outside the count
-    tracemalloc.start()
-    try:
-        clf.fit(X, y)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = _peak_of_fit(clf, X, y)
     assert list(clf.estimators_) == [1, 2, 3]
     assert all(sum(h["n_added"]) > 0 for h in clf.history_.values())
     working_rows = sum(

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 import scipy.sparse
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
@@ -26,23 +25,6 @@ from skhnm import HardNegativeMiningClassifier, MiningDisplay
 from skhnm._compiled import compile_scorer, stack_scorers
 from skhnm._pool import ArrayPool, Scoring, make_pool, select_jointly
 from skhnm._selection import Cut
-
-
-@pytest.fixture
-def detection():
-    """3,000 rows: a background (0) of 91% and three object classes."""
-    X, y = make_classification(
-        n_samples=3000,
-        n_features=8,
-        n_informative=6,
-        n_redundant=0,
-        n_classes=4,
-        n_clusters_per_class=1,
-        weights=[0.91, 0.03, 0.03, 0.03],
-        class_sep=1.0,
-        random_state=0,
-    )
-    return X, y
 
 
 def _mc(estimator=None, **params):

@@ -115,6 +115,21 @@ def _check_fitted(clf, X, y, pos_label):
             assert np.all(np.isfinite(out))
 
 
+def _fits_or_raises_clearly(clf, pool, y, fitted_attribute):
+    """Fit, warnings silenced; True if it fitted. An error must be a
+    ValueError or TypeError that says what is wrong and leaves `clf`
+    without `fitted_attribute`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            clf.fit(pool, y)
+        except (ValueError, TypeError) as exc:
+            assert str(exc), "an error must say what is wrong"
+            assert not hasattr(clf, fitted_attribute)
+            return False
+    return True
+
+
 @settings(
     max_examples=200,
     deadline=None,
@@ -133,14 +148,7 @@ def test_fits_consistently_or_raises_a_clear_error(problem, params, estimator, l
         ESTIMATORS[estimator](), pos_label=pos_label, random_state=0, **params
     )
     pool = _layout(X, layout)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            clf.fit(pool, y)
-        except (ValueError, TypeError) as exc:
-            assert str(exc), "an error must say what is wrong"
-            assert not hasattr(clf, "estimator_")
-            return
+    if _fits_or_raises_clearly(clf, pool, y, "estimator_"):
         _check_fitted(clf, pool if layout != "array_api" else X, y, pos_label)
 
 
@@ -186,14 +194,8 @@ def test_multiclass_fits_consistently_or_raises_a_clear_error(
         ESTIMATORS[estimator](), negative_label=background, random_state=0, **params
     )
     pool = _layout(X, layout)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            clf.fit(pool, y)
-        except (ValueError, TypeError) as exc:
-            assert str(exc), "an error must say what is wrong"
-            assert not hasattr(clf, "estimators_")
-            return
+    if not _fits_or_raises_clearly(clf, pool, y, "estimators_"):
+        return
     classes = np.unique(y)
     np.testing.assert_array_equal(clf.classes_, classes)
     assert list(clf.estimators_) == [c for c in classes.tolist() if c != background]
