@@ -288,7 +288,9 @@ def joint_pass(pools, models, cuts, progress=None):
     scorer = JointScorer(models, X, s.response_method, s.pos_label, s.xp)
     xp = scorer.xp
     selectors = [Selector(cut, xp) for cut in cuts]
-    step = s.batch_size or auto_batch_size(X, device=xp is not np)
+    step = s.batch_size or auto_batch_size(
+        X, device=xp is not np, keeps_sparse=scorer.compiled
+    )
     gather_step = step
     if (
         s.batch_size is None

@@ -57,7 +57,10 @@ def test_initial_ratio_is_exact(imbalanced, ratio):
 
 def test_estimator_is_trained_on_the_final_working_set(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(max_rounds=3, random_state=0).fit(X, y)
+    # Cold rounds: the model is then exactly a fit of its working set.
+    clf = HardNegativeMiningClassifier(
+        max_rounds=3, warm_start_rounds=False, random_state=0
+    ).fit(X, y)
     assert clf.n_rounds_ >= 1
     expected = fit_working_set(clf, X, y)
     np.testing.assert_allclose(clf.estimator_.coef_, expected.coef_)
@@ -175,6 +178,7 @@ def test_early_stopping_keeps_the_best_round(imbalanced):
         early_stopping=True,
         n_iter_no_change=1,
         tol=1.0,
+        warm_start_rounds=False,  # the kept model is exactly a cold fit
         random_state=0,
     ).fit(X, y)
     assert clf.termination_condition_ == "early_stopping"
@@ -293,7 +297,9 @@ def test_sample_weight_reaches_the_estimator(imbalanced, recording):
 def test_sample_weight_changes_the_model_as_a_direct_fit_would(imbalanced):
     X, y = imbalanced
     weights = np.random.default_rng(0).uniform(0.5, 2.0, size=y.size)
-    clf = HardNegativeMiningClassifier(LogisticRegression(), random_state=0)
+    clf = HardNegativeMiningClassifier(
+        LogisticRegression(), warm_start_rounds=False, random_state=0
+    )
     clf.fit(X, y, sample_weight=weights)
     expected = fit_working_set(clf, X, y, sample_weight=weights)
     np.testing.assert_allclose(clf.estimator_.coef_, expected.coef_)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import make_classification
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
@@ -47,7 +47,9 @@ def _cold_fit_on_working_set(clf, X, y):
     return clone(clf.estimator).fit(X[rows], y[rows])
 
 
-@pytest.mark.parametrize("solver", ["newton-cg", "newton-cholesky"])
+@pytest.mark.parametrize(
+    "solver", ["lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"]
+)
 @pytest.mark.parametrize("in_pipeline", [False, True])
 def test_warm_rounds_start_from_the_last_solution_and_end_at_the_cold_fit(
     task, starts, solver, in_pipeline
@@ -68,13 +70,17 @@ def test_warm_rounds_start_from_the_last_solution_and_end_at_the_cold_fit(
     starts.clear()
     cold = _cold_fit_on_working_set(clf, X, y)
     cold_final = cold[-1] if in_pipeline else cold
-    np.testing.assert_allclose(final.coef_, cold_final.coef_, rtol=1e-5, atol=1e-7)
+    # lbfgs stops on scipy's relative objective change (64 machine epsilons)
+    # before a gradient of 1e-10: its solutions agree to about 1e-6.
+    atol = 1e-6 if solver == "lbfgs" else 1e-7
+    np.testing.assert_allclose(final.coef_, cold_final.coef_, rtol=1e-5, atol=atol)
     np.testing.assert_allclose(
-        clf.decision_function(X), cold.decision_function(X), rtol=1e-5, atol=1e-6
+        clf.decision_function(X), cold.decision_function(X), rtol=1e-5, atol=10 * atol
     )
 
 
-def test_warm_rounds_save_solver_iterations(task, monkeypatch):
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+def test_warm_rounds_save_solver_iterations(task, monkeypatch, solver):
     X, y = task
     params = dict(max_hard_per_round=50, max_rounds=4, random_state=0)
     iters = []
@@ -90,7 +96,7 @@ def test_warm_rounds_save_solver_iterations(task, monkeypatch):
     for warm in (True, False):
         iters.clear()
         HardNegativeMiningClassifier(
-            LogisticRegression(solver="newton-cg", tol=1e-8),
+            LogisticRegression(solver=solver, tol=1e-8),
             warm_start_rounds=warm,
             **params,
         ).fit(X, y)
@@ -103,10 +109,10 @@ def test_warm_rounds_save_solver_iterations(task, monkeypatch):
     "estimator",
     [
         LogisticRegression(solver="liblinear"),
-        LogisticRegression(solver="lbfgs"),
         LinearSVC(),
+        SGDClassifier(random_state=0),
     ],
-    ids=["liblinear", "lbfgs", "linearsvc"],
+    ids=["liblinear", "linearsvc", "sgd"],
 )
 def test_solvers_without_a_safe_start_stay_cold(task, estimator, monkeypatch):
     X, y = task

@@ -1,3 +1,4 @@
+import math
 import threading
 
 import array_api_strict
@@ -102,6 +103,17 @@ def test_auto_batch_size_bounds_chunk_bytes():
     assert auto_batch_size(wide) == 256
     mid = np.empty((10, 512), dtype=np.float32)
     assert auto_batch_size(mid) * 512 * 4 <= 8 * 2**20
+
+
+def test_auto_batch_size_of_a_sparse_pool_follows_its_entries_when_kept_sparse():
+    # 10,000 columns but about 10 entries a row: 12 bytes an entry.
+    X = sp.random(2000, 10_000, density=0.001, format="csr", random_state=0)
+    by_width = auto_batch_size(X)
+    assert by_width == 256  # an estimator's own method may densify a chunk
+    kept = auto_batch_size(X, keeps_sparse=True)
+    per_row = X.nnz / X.shape[0] * 12 + 4
+    assert kept == min(65_536, int(8 * 2**20 // math.ceil(per_row)))
+    assert kept > 100 * by_width
 
 
 # ---------------------------------------------------------------- the engine
