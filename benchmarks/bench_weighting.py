@@ -301,7 +301,7 @@ def large(n_rows, out, seed=0):
     cuts["weighted, threshold 0 (p > 0.5)"] = 0.0
     fits = {}
     # LogisticRegression's default solver (lbfgs) needs more iterations on
-    # weighted rows; the Newton solver does not, and is warm-started.
+    # weighted rows than the Newton solver; both are warm-started.
     newton = "newton-cholesky"
     names = ("full data", "skhnm plain", "skhnm weighted", *cuts)
     for name in (*names, f"full data, {newton}", f"skhnm weighted, {newton}"):
