@@ -356,9 +356,10 @@ def _warm_start(estimator, previous):
     """Start `estimator`'s fit from `previous`'s solution, if it is safe.
 
     Only convex problems whose solvers take a starting point, where the
-    solution does not depend on it: LogisticRegression (`_WARM_SOLVERS`),
-    as the estimator or a Pipeline's final step. Returns the parameters to
-    set back after the fit, or None when the fit stays cold.
+    solution does not depend on it: penalised LogisticRegression
+    (`_WARM_SOLVERS`), as the estimator or a Pipeline's final step. Returns
+    the parameters to set back after the fit, or None when the fit stays
+    cold.
     """
     prefix, final = _final_step(estimator)
     _, before = _final_step(previous)
@@ -367,6 +368,10 @@ def _warm_start(estimator, previous):
         and type(final) is type(before)
         and final.solver in _WARM_SOLVERS
         and getattr(before, "coef_", None) is not None
+        # Unpenalised, a working set that separates has no optimum: where
+        # the solver stops would depend on where it started.
+        and np.isfinite(final.C)
+        and final.penalty not in (None, "none")
     ):
         return None
     restore = {prefix + "warm_start": final.warm_start}
@@ -498,11 +503,12 @@ class HardNegativeMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEsti
     warm_start_rounds : bool, default=True
         Each round's fit starts from the previous round's solution where the
         wrapped estimator can continue from one and the result does not
-        depend on where it starts: LogisticRegression with any solver but
-        liblinear (lbfgs, newton-cg, newton-cholesky, sag, saga), also as the
-        final step of a Pipeline. The final model equals a cold fit on the
-        final working set to the solver's tolerance (`tol`; exactly only
-        with ``warm_start_rounds=False``). Others are refit from scratch:
+        depend on where it starts: penalised LogisticRegression (finite
+        `C`) with any solver but liblinear (lbfgs, newton-cg,
+        newton-cholesky, sag, saga), also as the final step of a Pipeline.
+        The final model equals a cold fit on the final working set to the
+        solver's tolerance (`tol`; exactly only with
+        ``warm_start_rounds=False``). Others are refit from scratch:
         liblinear and libsvm (no starting point), SGDClassifier (its
         learning rate restarts, so a start saved no time), trees and neural
         networks (whose result would depend on the start). This is not

@@ -109,10 +109,11 @@ def test_warm_rounds_save_solver_iterations(task, monkeypatch, solver):
     "estimator",
     [
         LogisticRegression(solver="liblinear"),
+        LogisticRegression(C=np.inf),
         LinearSVC(),
         SGDClassifier(random_state=0),
     ],
-    ids=["liblinear", "linearsvc", "sgd"],
+    ids=["liblinear", "unpenalised", "linearsvc", "sgd"],
 )
 def test_solvers_without_a_safe_start_stay_cold(task, estimator, monkeypatch):
     X, y = task
