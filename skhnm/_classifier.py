@@ -371,7 +371,7 @@ def _warm_start(estimator, previous):
         # Unpenalised, a working set that separates has no optimum: where
         # the solver stops would depend on where it started.
         and np.isfinite(final.C)
-        and final.penalty not in (None, "none")
+        and final.penalty is not None
     ):
         return None
     restore = {prefix + "warm_start": final.warm_start}
