@@ -107,7 +107,8 @@ def through_fit(X, y, label):
     del X_work
     # The same pass (engine and cut) on an idle machine, alternated with the
     # bare product: what the pass costs when nothing competes for the cores.
-    from skhnm._pool import ArrayPool, Scoring
+    from skhnm._pools import Scoring
+    from skhnm._pools._host import ArrayPool
     from skhnm._selection import Cut
 
     pool = ArrayPool(X, Scoring("decision_function", clf.pos_label_))

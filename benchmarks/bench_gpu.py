@@ -119,10 +119,11 @@ def main():
         f"(target >= 0.5: {'met' if frac >= 0.5 else 'MISSED'})"
     )
 
-    from skhnm._pool import Scoring, make_pool
+    from skhnm._pools import Scoring, as_pool
     from skhnm._selection import Cut
 
-    pool = make_pool(X, Scoring("decision_function", 1))
+    scoring = Scoring("decision_function", 1)
+    pool = as_pool(X).view(scoring, np.int16)
     pool.start(np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp))
     pool.enter(np.sort(rng.choice(n, int(n * 0.06), replace=False)), 0)
     for label, cut in (("threshold 2.0", Cut(2.0)), ("top 5000", Cut(0.0, 5000))):
@@ -143,13 +144,13 @@ def main():
     # product, against one detector's (the same pool and working sets). Each
     # detector's cut leaves about 10,000 rows hard, as late rounds do: with
     # millions hard, each detector's selection of them would dominate.
-    from skhnm._pool import select_jointly
+    from skhnm._pools import select_jointly
 
     detectors = [
         LogisticRegression().fit(X_host, (X_host[:, k] > 1.5).astype(int))
         for k in range(4)
     ]
-    views = [pool] + [make_pool(X, Scoring("decision_function", 1)) for _ in range(3)]
+    views = [pool] + [as_pool(X).view(scoring, np.int16) for _ in range(3)]
     for view in views[1:]:
         view.start(np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp))
         view.enter(np.sort(rng.choice(n, int(n * 0.06), replace=False)), 0)

@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 
-from skhnm._classifier import _WARM_SOLVERS
+from skhnm._learner import _WARM_SOLVERS
 
 MIN_HARD = (None, 0.01, 0.05)
 

@@ -36,6 +36,7 @@ from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
 from sklearn.svm import SVC, LinearSVC, NuSVC
 
 from ._namespace import device_of
+from ._steps import steps_of
 
 # Exact types only: a subclass may override the prediction it inherits.
 _LINEAR = (
@@ -247,10 +248,8 @@ def compile_scorer(estimator, response_method, pos_label):
     """
     final, leading = estimator, []
     if type(estimator) is Pipeline:
-        *steps, (_, final) = estimator.steps
+        *steps, (_, final) = steps_of(estimator)
         for _, step in steps:
-            if step is None or step == "passthrough":
-                continue
             stage = _preprocessing_stage(step)
             if stage is None:
                 return None

@@ -1,7 +1,7 @@
 """The bootstrap of hard negatives (Sung & Poggio 1998; Felzenszwalb et al. 2010).
 
 This module holds the algorithm and nothing of scikit-learn's plumbing. It
-talks to a pool (:mod:`skhnm._pool`: where the rows live, how they are
+talks to a pool (:mod:`skhnm._pools`: where the rows live, how they are
 scored and cut) and to a learner (callables that fit a model on some rows),
 and works on row indices and scores:
 
@@ -53,11 +53,9 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from ._pool import select_jointly
-from ._rows import distinct, member, merge
+from ._pools import select_jointly
+from ._rows import member, merge
 from ._selection import Cut, hardest, outranks
-
-CRITERIA = ("threshold", "rank", "k_best")
 
 
 @dataclass
@@ -135,9 +133,9 @@ class MiningResult:
     """What a mining run leaves behind.
 
     `negatives` is the working set the returned `model` was fitted on (the
-    best round's under early stopping). `bound_held` is False when some
-    round could not keep `max_negatives` without evicting a protected
-    negative.
+    best round's under early stopping). `notes` are the warnings the run
+    has for the user, ``(message, category)`` pairs, for the caller to
+    emit.
     """
 
     model: object
@@ -146,7 +144,7 @@ class MiningResult:
     n_rounds: int = 0
     termination: str = ""
     best_round: int = 0
-    bound_held: bool = True
+    notes: list = field(default_factory=list)
 
 
 @dataclass
@@ -169,39 +167,14 @@ class Task:
     on_round: Callable | None = None
 
 
-def mine(
-    pool, positives, initial, learner, settings, rng=None, on_round=None, progress=None
-):
-    """Run the bootstrap and return a :class:`MiningResult`.
-
-    Parameters
-    ----------
-    pool : skhnm._pool.Pool
-        The rows, already started (positives and held-out rows marked).
-    positives : ndarray of int, sorted
-        Rows always in the working set.
-    initial : ndarray of int
-        The negatives of the first working set.
-    learner : Learner
-    settings : Settings
-    rng : numpy.random.RandomState or None
-        Draws the guard's random negatives (None: no guard).
-    on_round : callable ``on_round(record)`` or None
-        Called with each round's :class:`Round` (progress output).
-    progress : callable ``progress(round)`` or None
-        Makes each pass's progress callback ``callback(n_done, n_total)``.
-    """
-    task = Task(pool, positives, initial, learner, settings, rng, on_round=on_round)
-    return mine_jointly([task], progress)[0]
-
-
 def mine_jointly(tasks, progress=None):
     """Run several bootstraps over one pool in lockstep: one pass per round.
 
     Each task (a detector, in multiclass mining) fits, cuts, stops and keeps
     its cache on its own; a round's selecting pass scores the rows outside
     any working set once, with every model still mining
-    (:func:`skhnm._pool.select_jointly`). Returns one
+    (:func:`skhnm._pools.select_jointly`). `progress(round)` makes each
+    pass's callback ``callback(n_done, n_total)``. Returns one
     :class:`MiningResult` per task.
     """
     runs = [_Run(task) for task in tasks]
@@ -209,24 +182,39 @@ def mine_jointly(tasks, progress=None):
         active = [run for run in runs if not run.termination]
         if not active:
             break
-        for run in active:
-            run.fit(rnd)
+        fits = [run.fit(rnd) for run in active]
         with _in_round("scoring the pool", rnd):
             t0 = time.perf_counter()
             selections = select_jointly(
                 [run.pool for run in active],
-                [run.model for run in active],
-                [run.cut for run in active],
+                [fitted.model for fitted in fits],
+                [fitted.cut for fitted in fits],
                 progress and progress(rnd),
             )
             pass_time = time.perf_counter() - t0
-        for run, selection in zip(active, selections, strict=True):
-            run.step(selection, pass_time)
+        for run, fitted, selection in zip(active, fits, selections, strict=True):
+            run.step(fitted, selection, pass_time)
     return [run.result() for run in runs]
 
 
+@dataclass
+class _Fitted:
+    """A round's fit, and what its pass needs: the model and the cut."""
+
+    record: Round
+    train_rows: np.ndarray
+    model: object
+    cut: Cut
+    pos_scores: np.ndarray | None
+
+
 class _Run:
-    """One bootstrap's state between rounds; the algorithm, step by step."""
+    """One bootstrap's state between rounds; the algorithm, step by step.
+
+    :meth:`fit` fits a round's model and returns it with its cut; the pass
+    selects; :meth:`step` reads the selection and stops or grows the
+    working set.
+    """
 
     def __init__(self, task):
         self.task = task
@@ -248,32 +236,34 @@ class _Run:
         self.bound_held = True
         self.termination = ""
         self.n_rounds = 0
+        self.model = None  # the last round's
 
     def fit(self, rnd):
         """Fit on the working set, then the rule's cut for the coming pass."""
-        record = self.record = Round(rnd, self.work.size)
+        record = Round(rnd, self.work.size)
         with _timed(record, "fit_time"), _in_round("fitting the estimator", rnd):
-            self.train_rows = merge(self.positives, self.work)
+            train_rows = merge(self.positives, self.work)
             weights = _weights(
-                self.train_rows, self.work, self.random, self.n_negatives, record
+                train_rows, self.work, self.random, self.n_negatives, record
             )
-            self.model = self.learner.fit(self.train_rows, rnd, weights)
+            model = self.learner.fit(train_rows, rnd, weights)
         if self.learner.validate is not None:
-            record.validation_score = float(self.learner.validate(self.model))
-            self.best.update(record.validation_score, rnd, self.model, self.work)
+            record.validation_score = float(self.learner.validate(model))
+            self.best.update(record.validation_score, rnd, model, self.work)
         with _timed(record, "score_time"), _in_round("scoring the pool", rnd):
-            self.cut, self.pos_scores = rule_cut(
-                self.pool, self.model, self.positives, self.settings
-            )
+            cut, pos_scores = rule_cut(self.pool, model, self.positives, self.settings)
+        self.model = model
+        return _Fitted(record, train_rows, model, cut, pos_scores)
 
-    def step(self, selection, pass_time):
+    def step(self, fitted, selection, pass_time):
         """Read the pass's hard negatives: stop, or grow the working set."""
-        pool, model, work, settings = self.pool, self.model, self.work, self.settings
-        record, cut, rnd = self.record, self.cut, self.record.round
+        pool, work, settings = self.pool, self.work, self.settings
+        record, model, cut = fitted.record, fitted.model, fitted.cut
+        rnd = record.round
         record.score_time += pass_time
         with _timed(record, "score_time"), _in_round("scoring the pool", rnd):
             informative = _informative(
-                pool, model, self.positives, selection, self.pos_scores
+                pool, model, self.positives, selection, fitted.pos_scores
             )
             work_scores = pool.score(model, work) if settings.cache else None
             _note_selection(record, cut, selection, settings)
@@ -299,7 +289,7 @@ class _Run:
             if settings.cache:
                 keep = _never_evict(
                     model,
-                    self.train_rows,
+                    fitted.train_rows,
                     work,
                     work_scores,
                     cut,
@@ -332,7 +322,7 @@ class _Run:
             n_rounds=self.n_rounds,
             termination=self.termination,
             best_round=self.n_rounds,
-            bound_held=self.bound_held,
+            notes=self._notes(),
         )
         best = self.best
         if best.round is not None and best.round != self.n_rounds:
@@ -340,6 +330,41 @@ class _Run:
             # set it saw.
             result.best_round, result.model, result.negatives = best.kept
         return result
+
+    def _notes(self):
+        """What the run has to tell the user: ``(message, category)`` pairs."""
+        notes = list(getattr(self.pool, "notes", ()))
+        guarded = sum(self.history["n_random"])
+        uninformative = self.termination == "uninformative_model"
+        if guarded or uninformative:
+            notes.append(
+                (
+                    "The estimator's scores carried no ranking information "
+                    "(every negative and positive scored alike), so no negative "
+                    f"could be called hard. {guarded} random negatives were "
+                    "added instead"
+                    + (
+                        "; the model never became informative "
+                        "(termination_condition_='uninformative_model')."
+                        if uninformative
+                        else "; see history_['n_random']."
+                    ),
+                    UserWarning,
+                )
+            )
+        if not self.bound_held:
+            notes.append(
+                (
+                    f"max_negatives={self.settings.max_negatives} could not be "
+                    "held: more working negatives than that are support "
+                    "vectors, score at or above the threshold or (multiclass "
+                    "mining) are other classes' rows, and evicting them would "
+                    "keep mining from converging or from seeing the other "
+                    "classes. They were kept; see history_['n_negatives'].",
+                    UserWarning,
+                )
+            )
+        return notes
 
 
 # ------------------------------------------------------------ the steps
@@ -468,7 +493,7 @@ def _still_random(pool, model, random, cut, work, work_scores=None):
 
 def _guard(pool, rng, n_guard, rnd, record):
     """A model that cannot rank has not converged: random negatives join."""
-    grown = draw_outside(pool, rng, n_guard)
+    grown = pool.draw(rng, n_guard)
     pool.enter(grown, rnd + 1)
     record.n_random = grown.size
     return grown
@@ -523,37 +548,6 @@ class _Best:
     def stalled(self):
         n = self.settings.n_iter_no_change
         return self.score is not None and self.n_stalled >= n
-
-
-def draw_outside(pool, rng, n):
-    """`n` distinct negatives drawn uniformly from those outside the working set.
-
-    Rows are drawn by rejection (uniform row indices, kept when outside and
-    new), so nothing of the pool's size is built; when few rows are outside,
-    they are listed and drawn from. Which way is taken depends only on
-    counts, so every backend draws the same rows. Returns them sorted.
-    """
-    n = min(int(n), pool.n_outside)
-    if n <= 0:
-        return np.empty(0, dtype=np.intp)
-    if 4 * n >= pool.n_outside or 64 * pool.n_outside < pool.n_rows:
-        outside = pool.outside_rows()
-        return np.sort(rng.choice(outside, n, replace=False))
-    chosen = np.empty(0, dtype=np.intp)
-    while chosen.size < n:
-        need = n - chosen.size
-        draws = int(1.25 * need * pool.n_rows / (pool.n_outside - chosen.size)) + 64
-        candidates = rng.randint(0, pool.n_rows, size=draws).astype(np.intp)
-        candidates = distinct(candidates[pool.is_outside(candidates)])
-        if chosen.size:
-            candidates = candidates[~member(candidates, chosen)]
-        if candidates.size > need:
-            # A uniform subset of a uniform sample is a uniform sample.
-            keep = np.zeros(candidates.size, dtype=bool)
-            keep[rng.choice(candidates.size, need, replace=False)] = True
-            candidates = candidates[keep]
-        chosen = merge(chosen, candidates)
-    return chosen
 
 
 def plan_cache(scores, keep, n_add, evict_threshold, max_negatives):

@@ -5,10 +5,12 @@ import math
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._steps import steps_of
+
 
 def _name(estimator):
     """A short name: a Pipeline's is its steps' class names."""
-    steps = getattr(estimator, "steps", None)
+    steps = steps_of(estimator)
     if steps:
         return " + ".join(type(step).__name__ for _, step in steps)
     return type(estimator).__name__

@@ -1,8 +1,22 @@
-"""Progress through a scoring pass (``verbose >= 2``).
+"""What a run prints: a line per round (``verbose >= 1``) and progress
+through each scoring pass (``verbose >= 2``).
 
-A tqdm bar when tqdm is installed, else a plain line about every tenth of
-the pass, so logs of long runs stay short.
+The pass's progress is a tqdm bar when tqdm is installed, else a plain line
+about every tenth of the pass, so logs of long runs stay short.
 """
+
+
+def print_round(record, label=None):
+    """One round's line (:class:`skhnm._mining.Round`); `label` names the
+    detector in multiclass mining."""
+    detector = "" if label is None else f" class {label!r}"
+    print(
+        f"[skhnm]{detector} round {record.round}: {record.n_negatives} negatives, "
+        f"{record.n_hard} hard of {record.n_scored} scored, "
+        f"{record.n_added} added, fit {record.fit_time:.3f}s, "
+        f"score {record.score_time:.3f}s, "
+        f"validation {record.validation_score:.4f}"
+    )
 
 
 def _tqdm():

@@ -26,7 +26,7 @@ from threadpoolctl import ThreadpoolController
 
 from . import _namespace
 from ._compiled import Scratch, compile_scorer, stack_scorers
-from ._selection import check_scores
+from ._selection import Selector, check_scores
 
 # Target size of one chunk of the pool, in bytes of its dense rows.
 _CHUNK_BYTES = 8 * 2**20
@@ -35,6 +35,9 @@ _DEVICE_CHUNK_BYTES = 128 * 2**20
 # A chunk is read as one slice when its rows span at most this many times
 # their number; further apart they are gathered (copied).
 _MAX_SPAN = 1.5
+# A compiled linear pass over a dense host pool reads views this many
+# batches long.
+_SCAN_BATCHES = 8
 
 
 def resolve_response_method(estimator, response_method):
@@ -111,30 +114,24 @@ def auto_batch_size(X, device=False, keeps_sparse=False):
     return int(np.clip(_CHUNK_BYTES // row_bytes, _MIN_BATCH, _MAX_BATCH))
 
 
-def plan_chunks(rows, step, max_span=_MAX_SPAN):
-    """Split sorted `rows` into chunks of `step` and decide how to read each.
+class _Chunking:
+    """How a scorer's chunks are sized and spread over threads.
 
-    Yields ``(start, stop, how)``: the chunk is ``rows[start:stop]``, and
-    `how` is "slice" when those rows are consecutive (read as a view),
-    "span" when they span at most `max_span` times their number (the span is
-    read as a view and the wanted scores are picked from its scores), else
-    "gather" (the rows are copied out). Only integers are held, so a plan
-    costs O(number of chunks).
+    Needs ``xp`` (the scores' namespace), ``compiled`` and ``threads_help``.
     """
-    n = rows.shape[0]
-    for start in range(0, n, step):
-        stop = min(start + step, n)
-        span = int(rows[stop - 1]) - int(rows[start]) + 1
-        if span == stop - start:
-            how = "slice"
-        elif span <= max_span * (stop - start):
-            how = "span"
-        else:
-            how = "gather"
-        yield start, stop, how
+
+    def batch_size(self, X, batch_size=None):
+        """Rows per chunk: `batch_size`, else :func:`auto_batch_size`'s."""
+        return batch_size or auto_batch_size(
+            X, device=self.xp is not np, keeps_sparse=self.compiled
+        )
+
+    def n_threads(self, n_jobs):
+        """Threads for the chunks: `n_jobs` where threads pay off, else 1."""
+        return effective_n_jobs(n_jobs) if self.threads_help else 1
 
 
-class ChunkScorer:
+class ChunkScorer(_Chunking):
     """Scores chunks of one pool with one fitted model, oriented to `pos_label`.
 
     A compiled scorer runs where the chunk is (the pool's namespace, or the
@@ -217,7 +214,7 @@ class ChunkScorer:
         return block, self.xp
 
 
-class JointScorer:
+class JointScorer(_Chunking):
     """Scores chunks of one pool with several models: a list of score arrays.
 
     When every model's compiled scorer stacks into one
@@ -248,6 +245,13 @@ class JointScorer:
     @property
     def compiled(self):
         return all(p.compiled for p in self.parts)
+
+    @property
+    def compiled_models(self):
+        """Whether each model is scored by a compiled scorer."""
+        if self.stacked:
+            return [True] * self.n_models
+        return [p.compiled for p in self.parts]
 
     @property
     def scratch(self):
@@ -308,19 +312,7 @@ def _frame_dtype(frame):
     return dtype if dtype.kind == "f" else np.float64
 
 
-def score_rows(
-    estimator,
-    X,
-    rows,
-    *,
-    response_method,
-    pos_label,
-    batch_size=None,
-    n_jobs=None,
-    xp=None,
-    compiled=True,
-    progress=None,
-):
+def score_rows(estimator, X, rows, scoring=None, *, compiled=True, **scoring_params):
     """Hardness scores of `X[rows]`, computed chunk by chunk.
 
     Parameters
@@ -330,23 +322,19 @@ def score_rows(
         The pool, of shape (n_samples, n_features); only `rows` are read.
     rows : ndarray of int, sorted ascending
         The rows to score.
-    response_method : {"predict_proba", "decision_function"}
-    pos_label : object
-        The positive class.
-    batch_size : int, default=None
-        Rows per chunk; None picks one from the row size.
-    n_jobs : int, default=None
-        Threads scoring host chunks in parallel with the estimator's own
-        method (BLAS is held to one thread each meanwhile); compiled scorers
-        leave the cores to BLAS. None or 1: one chunk at a time.
-    xp : array namespace, default=None
-        Where a dense host pool is scored by a compiled scorer (CuPy streams
-        it to the GPU). None: NumPy. A pool living in a namespace is always
-        scored there.
+    scoring : skhnm._pools.Scoring or None
+        The response method, positive class, batch size, threads and device
+        namespace; None builds one from `scoring_params`.
     compiled : bool, default=True
-        Use a compiled scorer when the estimator has one.
-    progress : callable ``progress(n_done, n_total)``, default=None
-        Called after each chunk.
+        Use a compiled scorer when the estimator has one (False: the
+        estimator's own method, for the benchmarks' comparisons).
+    **scoring_params
+        The fields of a :class:`~skhnm._pools.Scoring`, when `scoring` is None:
+        `response_method` and `pos_label`, and optionally `batch_size` (rows
+        per chunk; None picks one from the row size), `n_jobs` (threads
+        scoring host chunks with the estimator's own method; BLAS is held to
+        one thread each meanwhile) and `xp` (where a dense host pool is
+        scored by a compiled scorer: CuPy streams it to the GPU).
 
     Returns
     -------
@@ -369,52 +357,201 @@ def score_rows(
     >>> bool(np.allclose(scores, model.predict_proba(X[rows])[:, 1]))
     True
     """
+    if scoring is None:
+        from ._pools import Scoring
+
+        scoring = Scoring(**scoring_params)
     rows = np.asarray(rows)
     scores = np.empty(rows.shape[0], dtype=np.float64)
     if rows.size == 0:
         return scores
-    scorer = ChunkScorer(estimator, X, response_method, pos_label, xp, compiled)
-    step = batch_size or auto_batch_size(
-        X, device=scorer.xp is not np, keeps_sparse=scorer.compiled
-    )
-    lock, done = threading.Lock(), [0]
+    s = scoring
+    scorer = ChunkScorer(estimator, X, s.response_method, s.pos_label, s.xp, compiled)
+    step = scorer.batch_size(X, s.batch_size)
 
-    def run(start, stop, how):
+    def run(start, stop):
         chunk = rows[start:stop]
-        if how == "gather":
-            block_scores = scorer(read_rows(X, None, None, chunk))
-        else:
-            lo, hi = int(chunk[0]), int(chunk[-1]) + 1
+        lo, hi = int(chunk[0]), int(chunk[-1]) + 1
+        if reads_slice(chunk.shape[0], hi - lo, scorer.compiled):
             block_scores = scorer(read_rows(X, lo, hi))
-            if how == "span":
+            if hi - lo > chunk.shape[0]:
                 xp = scorer.xp
-                block_scores = xp.take(
-                    block_scores,
-                    xp.asarray(chunk - lo, device=_namespace.device_of(block_scores)),
-                )
-        if not isinstance(block_scores, np.ndarray):
-            block_scores = _namespace.to_numpy(block_scores)
-        scores[start:stop] = block_scores
-        with lock:
-            done[0] += stop - start
-            if progress is not None:
-                progress(done[0], rows.shape[0])
+                at = xp.asarray(chunk - lo, device=_namespace.device_of(block_scores))
+                block_scores = xp.take(block_scores, at)
+        else:
+            block_scores = scorer(read_rows(X, None, None, chunk))
+        scores[start:stop] = _namespace.to_numpy(block_scores)
+        return stop - start
 
-    # Extra rows are read only for a compiled scorer, whose cost is reading;
-    # an estimator's own method sees exactly the rows that need scores.
-    chunks = list(plan_chunks(rows, step, _MAX_SPAN if scorer.compiled else 1.0))
-    n_threads = effective_n_jobs(n_jobs) if scorer.threads_help else 1
-    run_chunks(run, chunks, n_threads)
+    chunks = [
+        (lo, min(lo + step, rows.shape[0])) for lo in range(0, rows.shape[0], step)
+    ]
+    run_chunks(run, chunks, scorer.n_threads(s.n_jobs))
     return check_scores(scores)
 
 
-def run_chunks(run, chunks, n_threads):
-    """``run(*chunk)`` for every chunk, on `n_threads` threads when above 1."""
+def reads_slice(n_wanted, span, compiled):
+    """Whether `n_wanted` rows spread over `span` are read as one slice.
+
+    Reading a few extra rows (their scores dropped) costs a compiled scorer
+    less than copying the wanted ones; an estimator's own method sees
+    exactly the rows that need scores.
+    """
+    return n_wanted == span or (compiled and n_wanted * _MAX_SPAN >= span)
+
+
+def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
+    """One pass over the rows of `X` outside any working set: the cuts.
+
+    Parameters
+    ----------
+    X : the pool's rows (host container or array-API array)
+    scoring : skhnm._pools.Scoring
+    chunk_codes : list of callables ``codes(lo, hi)``
+        One per model: the codes (:mod:`skhnm._pools._codes`) of rows
+        ``lo:hi``, in the namespace where the pass masks them; a row is
+        scored for a model when its code is negative.
+    n_total : int
+        Rows the pass reads for progress reports.
+    models, cuts : lists of fitted models and their :class:`Cut`
+    progress : callable ``progress(n_done, n_total)`` or None
+
+    Returns one :class:`~skhnm._selection.Selection` per model, NaN
+    unchecked. A chunk is read once for every model: as a slice when its
+    rows outside any working set are dense (:func:`reads_slice`), else
+    gathered. Each selector sees the scores of its own rows outside.
+    """
+    s = scoring
+    scorer = JointScorer(models, X, s.response_method, s.pos_label, s.xp)
+    xp = scorer.xp
+    selectors = [Selector(cut, xp) for cut in cuts]
+    single = len(chunk_codes) == 1
+    step = gather_step = scorer.batch_size(X, s.batch_size)
+    if (
+        s.batch_size is None
+        and single
+        and isinstance(X, np.ndarray)
+        and scorer.compiled
+        and xp is np
+        and not scorer.threads_help
+    ):
+        # A product over a view of a dense array allocates only its
+        # scores: longer views cost fewer calls. Copies (gathers) stay
+        # one batch at a time, and so does a joint pass, whose (rows x
+        # models) temporaries stay in cache that way.
+        step *= _SCAN_BATCHES
+    lock = threading.Lock()
+
+    def run(lo, hi):
+        masks = [codes(lo, hi) < 0 for codes in chunk_codes]
+        counts = [_count(mask) for mask in masks]
+        outside = masks[0] if single else _any(masks)
+        n_out = counts[0] if single else _count(outside)
+        if n_out == 0:
+            return 0
+        if reads_slice(n_out, hi - lo, scorer.compiled):
+            # Rows inside a working set are read too; their scores are
+            # masked off, and no mask at all where every row counts.
+            parts = [(read_rows(X, lo, hi), lo, masks)]
+            keep_mask = [n_k != hi - lo for n_k in counts]
+        else:
+            wanted = _nonzero(outside)
+            parts = (
+                (
+                    read_rows(X, None, None, at + lo),
+                    at + lo,
+                    [_pick(m, at) for m in masks],
+                )
+                for at in (
+                    wanted[i : min(i + gather_step, n_out)]
+                    for i in range(0, n_out, gather_step)
+                )
+            )
+            # The gathered rows of the only view all count.
+            keep_mask = [not single] * len(masks)
+            counts = [None] * len(masks)
+        for block, rows, block_masks in parts:
+            scores = scorer(block)
+            rows = rows if isinstance(rows, int) else _into(xp, rows)
+            for k, selector in enumerate(selectors):
+                mask = _into(xp, block_masks[k]) if keep_mask[k] else None
+                n_k = counts[k] if keep_mask[k] else None
+                with lock:
+                    selector.add(scores[k], rows, mask, n_k)
+        return n_out
+
+    n_rows = X.shape[0]
+    ranges = [(lo, min(lo + step, n_rows)) for lo in range(0, n_rows, step)]
+    if scorer.chunks_on_threads:
+        # Right after the detectors' fits, BLAS's own threads (and those of
+        # the second BLAS that SciPy loads) still spin on every core: a
+        # multi-column product split over them is slower than chunks on
+        # threads of our own, half as many, one BLAS thread each
+        # (benchmarks/bench_multiclass.py).
+        with blas_threads(1):
+            run_chunks(run, ranges, max(1, blas_thread_count() // 2), progress, n_total)
+    else:
+        run_chunks(run, ranges, scorer.n_threads(s.n_jobs), progress, n_total)
+    selections = [selector.finish() for selector in selectors]
+    for selection, compiled in zip(selections, scorer.compiled_models, strict=True):
+        selection.compiled = compiled
+    return selections
+
+
+def _pick(mask, at):
+    """`mask[at]` for a NumPy or any array-API mask."""
+    if isinstance(mask, np.ndarray):
+        return mask[at]
+    return _namespace.namespace_of(mask).take(mask, at)
+
+
+def _any(masks):
+    """Rows outside at least one working set."""
+    out = masks[0] | masks[1]
+    for mask in masks[2:]:
+        out |= mask
+    return out
+
+
+def _count(mask):
+    if isinstance(mask, np.ndarray):
+        return int(np.count_nonzero(mask))
+    return int(_namespace.namespace_of(mask).count_nonzero(mask))
+
+
+def _nonzero(mask):
+    if isinstance(mask, np.ndarray):
+        return np.flatnonzero(mask)
+    return _namespace.namespace_of(mask).nonzero(mask)[0]
+
+
+def _into(xp, a):
+    """`a` (a mask or row indices) in namespace `xp`, where the scores are."""
+    if xp is np:
+        return _namespace.to_numpy(a)
+    return xp.asarray(a)
+
+
+def run_chunks(run, chunks, n_threads, progress=None, n_total=None):
+    """``run(*chunk)`` for every chunk, on `n_threads` threads when above 1.
+
+    `run` returns how many rows it covered; `progress(n_done, n_total)` is
+    called after each chunk, in order of completion.
+    """
+    lock, done = threading.Lock(), [0]
+
+    def counted(*chunk):
+        n = run(*chunk)
+        if n and progress is not None:
+            with lock:
+                done[0] += n
+                progress(done[0], n_total)
+
     if n_threads == 1 or len(chunks) == 1:
         for chunk in chunks:
-            run(*chunk)
+            counted(*chunk)
     else:
-        _run_threaded(run, chunks, n_threads)
+        _run_threaded(counted, chunks, n_threads)
 
 
 def blas_thread_count():

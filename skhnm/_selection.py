@@ -50,6 +50,7 @@ class Selection:
     n_scored: int
     tie: float | None = None
     n_nan: int = 0
+    compiled: bool = True
 
     def checked(self):
         """This selection, or the one error for NaN scores."""
@@ -79,6 +80,7 @@ class Selection:
             sum(p.n_scored for p in parts),
             tie,
             sum(p.n_nan for p in parts),
+            all(p.compiled for p in parts),
         )
 
 

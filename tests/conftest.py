@@ -171,8 +171,9 @@ def mine_scripted(
     the result, with `entered_round` (per row) and `fits` (each fit's rows
     and weights) attached.
     """
-    from skhnm._mining import Learner, Settings, mine
-    from skhnm._pool import ArrayPool, Scoring, round_dtype
+    from skhnm._mining import Learner, Settings, Task, mine_jointly
+    from skhnm._pools import Scoring, round_dtype
+    from skhnm._pools._host import ArrayPool
 
     X = np.arange(n_rows, dtype=float).reshape(-1, 1)
     pool = ArrayPool(X, Scoring("decision_function", 1, batch_size=batch_size))
@@ -189,14 +190,10 @@ def mine_scripted(
         protected=protected,
         validate=None if validate is None else (lambda model: validate(model.tag)),
     )
-    result = mine(
-        pool,
-        np.asarray(positives),
-        initial,
-        learner,
-        Settings(**settings),
-        rng=rng,
+    task = Task(
+        pool, np.asarray(positives), initial, learner, Settings(**settings), rng
     )
+    (result,) = mine_jointly([task])
     result.entered_round = pool.entered_round(
         result.best_round, round_dtype(settings["max_rounds"])
     )

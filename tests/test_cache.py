@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 
 from skhnm import HardNegativeMiningClassifier
-from skhnm._classifier import _support_rows
+from skhnm._learner import support_rows
 from skhnm._mining import plan_cache
 
 
@@ -174,13 +174,13 @@ def test_support_vectors_are_protected(imbalanced):
     ):
         final = model[-1] if hasattr(model, "steps") else model
         rows = np.flatnonzero(y == 0)[:300]
-        mask = _support_rows(model, train, rows)
+        mask = support_rows(model, train, rows)
         np.testing.assert_array_equal(
             np.sort(rows[mask]), np.sort(np.intersect1d(train[final.support_], rows))
         )
         assert mask.any() and not mask.all()
     lr = LogisticRegression().fit(X[train], y[train])
-    assert not _support_rows(lr, train, train).any()
+    assert not support_rows(lr, train, train).any()
 
 
 def test_mine_passes_protected_rows_to_the_cache():

@@ -5,7 +5,8 @@ import pytest
 from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
-from skhnm import HardNegativeMiningClassifier, _dask
+from skhnm import HardNegativeMiningClassifier
+from skhnm._pools._dask import DaskPool
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("dask.distributed")
@@ -78,14 +79,13 @@ def test_without_a_client_the_local_scheduler_mines(imbalanced, same_fit):
 def test_only_rows_joining_the_working_set_are_fetched(imbalanced, monkeypatch):
     X, y = imbalanced
     fetched = []
-    real = _dask.DaskPool.rows
+    real = DaskPool._fetch
 
-    def spy(self, rows, keep=True):
-        before = set(self._cache.rows_held.tolist())
-        fetched.append(len(set(np.asarray(rows).tolist()) - before))
-        return real(self, rows, keep)
+    def spy(self, rows):
+        fetched.append(len(rows))
+        return real(self, rows)
 
-    monkeypatch.setattr(_dask.DaskPool, "rows", spy)
+    monkeypatch.setattr(DaskPool, "_fetch", spy)
     with dask.config.set(scheduler="sync"):
         clf = HardNegativeMiningClassifier(
             LinearSVC(), threshold=-1.0, max_hard_per_round=40, random_state=0

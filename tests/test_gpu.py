@@ -171,7 +171,7 @@ def test_multiclass_on_the_gpu_mines_like_numpy(detection, cp, est, where, score
 def test_joint_selection_on_the_gpu_equals_separate_ones(cp):
     from sklearn.linear_model import LogisticRegression
 
-    from skhnm._pool import Scoring, make_pool, select_jointly
+    from skhnm._pools import Scoring, as_pool, select_jointly
     from skhnm._selection import Cut
 
     rng = np.random.default_rng(0)
@@ -184,7 +184,9 @@ def test_joint_selection_on_the_gpu_equals_separate_ones(cp):
     def pools():
         out = []
         for k in range(4):
-            pool = make_pool(cp.asarray(X), Scoring("decision_function", 1))
+            pool = as_pool(cp.asarray(X)).view(
+                Scoring("decision_function", 1), np.int16
+            )
             pool.start(np.arange(k * 50, k * 50 + 50), np.empty(0, dtype=np.intp))
             pool.enter(np.arange(1000 + 700 * k, 3000 + 700 * k), 0)
             out.append(pool)

@@ -23,7 +23,8 @@ from sklearn.utils.estimator_checks import (
 
 from skhnm import HardNegativeMiningClassifier, MiningDisplay
 from skhnm._compiled import compile_scorer, stack_scorers
-from skhnm._pool import ArrayPool, Scoring, make_pool, select_jointly
+from skhnm._pools import Scoring, as_pool, select_jointly
+from skhnm._pools._host import ArrayPool
 from skhnm._selection import Cut
 
 
@@ -159,16 +160,17 @@ def test_predict_from_probabilities_only(detection):
 
 
 def test_one_pass_per_round_scores_each_row_once(detection, monkeypatch):
-    import skhnm._pool as pool_module
+    import skhnm._pools._host as host
+    import skhnm._scoring as engine
 
     X, y = detection
     passes, rows_read = [], []
-    real_pass, real_read = pool_module.joint_pass, pool_module.read_rows
+    real_pass, real_read = host.select_pass, engine.read_rows
 
-    def spy_pass(pools, models, cuts, progress=None):
+    def spy_pass(X_, scoring, chunk_codes, n_total, models, cuts, progress=None):
         passes.append(len(models))
         rows_read.append(0)
-        return real_pass(pools, models, cuts, progress)
+        return real_pass(X_, scoring, chunk_codes, n_total, models, cuts, progress)
 
     def spy_read(X_, lo, hi, rows=None):
         block = real_read(X_, lo, hi, rows)
@@ -176,8 +178,8 @@ def test_one_pass_per_round_scores_each_row_once(detection, monkeypatch):
             rows_read[-1] += block.shape[0]
         return block
 
-    monkeypatch.setattr(pool_module, "joint_pass", spy_pass)
-    monkeypatch.setattr(pool_module, "read_rows", spy_read)
+    monkeypatch.setattr(host, "select_pass", spy_pass)
+    monkeypatch.setattr(engine, "read_rows", spy_read)
     clf = _mc(min_hard_per_round=None, batch_size=256).fit(X, y)
     n_rounds = max(clf.n_rounds_.values())
     assert len(passes) == n_rounds + 1 >= 2
@@ -217,7 +219,7 @@ def test_joint_pass_equals_separate_passes(make, namespace, batch_size):
     def pools():
         out = []
         for k in range(3):
-            pool = make_pool(data, scoring)
+            pool = as_pool(data).view(scoring, np.int16)
             pool.start(np.arange(k * 10, k * 10 + 10), np.empty(0, dtype=int))
             # Working sets that differ, spread over the pool.
             pool.enter(
@@ -313,9 +315,9 @@ def test_same_run_across_layouts_and_backends(detection, layout, make, monkeypat
     if layout == "chunk_threads":
         # A stacked linear pass puts its chunks on half BLAS's threads: as
         # on an 8-core machine, with small chunks.
-        import skhnm._pool
+        import skhnm._scoring
 
-        monkeypatch.setattr(skhnm._pool, "blas_thread_count", lambda: 8)
+        monkeypatch.setattr(skhnm._scoring, "blas_thread_count", lambda: 8)
         params["batch_size"] = 64
     elif layout == "batch_size":
         params["batch_size"] = 97

@@ -11,13 +11,15 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
+from skhnm._pools import Scoring, as_pool
 from skhnm._scoring import (
     auto_batch_size,
-    plan_chunks,
     positive_scores,
+    reads_slice,
     resolve_response_method,
     score_rows,
 )
+from skhnm._selection import Cut
 
 
 @pytest.fixture
@@ -133,11 +135,14 @@ def _layouts(X, tmp_path):
     }
 
 
-def test_plan_reads_slices_spans_and_gathers():
-    rows = np.array([0, 1, 2, 3, 10, 11, 13, 14, 100, 200])
-    plan = list(plan_chunks(rows, 4))
-    assert plan == [(0, 4, "slice"), (4, 8, "span"), (8, 10, "gather")]
-    assert [how for *_, how in plan_chunks(rows[4:8], 4, max_span=1.0)] == ["gather"]
+def test_rows_close_together_are_read_as_one_slice_by_compiled_scorers():
+    # Consecutive rows: a slice for any scorer.
+    assert reads_slice(4, 4, compiled=True) and reads_slice(4, 4, compiled=False)
+    # Rows 10, 11, 13, 14 span 5: a compiled scorer reads the span, an
+    # estimator's own method sees only the wanted rows (gathered).
+    assert reads_slice(4, 5, compiled=True) and not reads_slice(4, 5, compiled=False)
+    # Rows 100 and 200: gathered.
+    assert not reads_slice(2, 101, compiled=True)
 
 
 @pytest.mark.parametrize(
@@ -223,18 +228,12 @@ def test_a_namespace_pool_is_scored_where_it_lives(imbalanced, crossings):
     assert any(len(shape) == 2 for shape in left)
 
 
-def test_progress_reports_every_chunk(fitted):
+def test_a_pass_reports_its_progress_after_every_chunk(fitted):
     model, X, _ = fitted
+    pool = as_pool(X[:1000]).view(Scoring("decision_function", 1, batch_size=300), "i2")
+    pool.start(np.empty(0, dtype=int), np.empty(0, dtype=int))
     seen = []
-    score_rows(
-        model,
-        X,
-        np.arange(1000),
-        response_method="decision_function",
-        pos_label=1,
-        batch_size=300,
-        progress=lambda done, total: seen.append((done, total)),
-    )
+    pool.select(model, Cut(0.0), lambda done, total: seen.append((done, total)))
     assert seen == [(300, 1000), (600, 1000), (900, 1000), (1000, 1000)]
 
 

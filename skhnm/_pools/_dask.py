@@ -2,8 +2,8 @@
 
 Each round the model goes to the workers once (one graph key), every block
 of the pool is scored and cut where it lies by the same code as a local
-pool (:class:`skhnm._pool.ArrayPool` over the block, or
-:class:`~skhnm._pool.NamespacePool` for CuPy blocks), and only the hard
+pool (:class:`~skhnm._pools._host.ArrayPool` over the block, or
+:class:`~skhnm._pools._host.NamespacePool` for CuPy blocks), and only the hard
 rows' indices and scores come back. The per-row codes are a Dask array on
 the workers, updated by sending the changed rows only. Rows themselves
 travel only to be fitted on: the working set lives in local memory and each
@@ -13,23 +13,16 @@ never O(pool).
 Dask is imported only when a Dask array is given.
 """
 
-import copy
 from dataclasses import replace
 
 import numpy as np
 
-from . import _namespace
-from ._pool import (
-    OUTSIDE,
-    Pool,
-    RowCache,
-    codes_of,
-    entered_from_codes,
-    joint_pass,
-    make_pool,
-)
-from ._scoring import score_rows
-from ._selection import Selection
+from .. import _namespace
+from .._scoring import score_rows
+from .._selection import Selection
+from ._base import Pool, RowCache
+from ._codes import OUTSIDE, codes_of, entered_from_codes
+from ._host import ArrayPool, NamespacePool
 
 
 def is_dask_array(X):
@@ -54,26 +47,37 @@ def _set_block(block, rows, value, block_info=None):
 
 
 def _select_block(block, codes, args, offset):
-    """One block's hard rows for every model, on the worker that holds it."""
+    """One block's hard rows for every model, on the worker that holds it,
+    and how many of its rows were scored."""
     models, scoring, cuts = args
-    pools = [make_pool(block, scoring, codes=c) for c in codes]
+    kind = ArrayPool if _namespace.namespace_of(block) is None else NamespacePool
+    pools = [kind(block, scoring, codes=c) for c in codes]
+    scored = [0]
+
+    def count(done, total):
+        scored[0] = done
+
     # NaN scores are counted here and raised once, for the whole pool.
-    selections = joint_pass(pools, models, cuts)
+    selections = ArrayPool.select_unchecked(pools, models, cuts, count)
     for selection in selections:
         selection.rows += offset
-    return selections
+    return selections, scored[0]
 
 
 class DaskPool(Pool):
+    distributed = True
+
     """A Dask array of rows, with the local copies of the working set's rows.
 
     Parameters
     ----------
     X : dask.array.Array of shape (n_samples, n_features)
         Chunked along rows; chunks along columns are merged into whole rows.
+    scoring : Scoring or None
+        None for the pool as given, before :meth:`view` makes one to run on.
     """
 
-    def __init__(self, X):
+    def __init__(self, X, scoring=None, dtype=np.int16):
         if X.ndim != 2:
             raise ValueError(
                 f"Expected a 2-D Dask array for X, got shape {tuple(X.shape)}."
@@ -88,34 +92,22 @@ class DaskPool(Pool):
                 f"X must have a real numeric dtype to be scored; got {X.dtype}."
             )
         self.X = _whole_rows(X)
-        self.shape = self.X.shape
-        self.dtype = self.X.dtype
-        self.ndim = 2
-        self.n_rows = self.shape[0]
+        self.n_rows = self.X.shape[0]
         self._cache = RowCache(self._fetch)
         self._codes = None
+        self.notes = []
+        # Workers score with their own threads; device pools are refused.
         self.scoring = None
-
-    def __len__(self):
-        return self.shape[0]
+        if scoring is not None:
+            self.scoring = replace(scoring, n_jobs=None, xp=None)
+        self.code_dtype = np.dtype(dtype)
 
     def _fetch(self, rows):
         """`X[rows]` from the cluster, as NumPy."""
         return _namespace.to_numpy(self.X[rows].compute())
 
-    def bind(self, scoring, dtype):
-        """A view of these rows ready for a run: its own codes and row cache.
-
-        Several views (one per detector, in multiclass mining) share the
-        array and are scored together by :meth:`select_jointly`.
-        """
-        view = copy.copy(self)
-        view._cache = RowCache(view._fetch)
-        view._codes = None
-        # Workers score with their own threads; device pools are refused.
-        view.scoring = replace(scoring, n_jobs=None, xp=None)
-        view.code_dtype = np.dtype(dtype)
-        return view
+    def view(self, scoring, dtype):
+        return type(self)(self.X, scoring, dtype)
 
     # ------------------------------------------------------------- codes
 
@@ -183,21 +175,10 @@ class DaskPool(Pool):
         if np.size(indices) == 0:
             return np.empty(0)
         local = self.rows(indices, keep=False)
-        s = self.scoring
-        return score_rows(
-            model,
-            local,
-            np.arange(local.shape[0]),
-            response_method=s.response_method,
-            pos_label=s.pos_label,
-        )
+        return score_rows(model, local, np.arange(local.shape[0]), self.scoring)
 
-    def select(self, model, cut, progress=None):
-        """The hard rows outside the working set, selected on the cluster."""
-        return self.select_jointly([self], [model], [cut], progress)[0]
-
-    @staticmethod
-    def select_jointly(pools, models, cuts, progress=None):
+    @classmethod
+    def select_jointly(cls, pools, models, cuts, progress=None):
         """Every view's hard rows, in one pass over the cluster's blocks."""
         import dask
 
@@ -207,16 +188,55 @@ class DaskPool(Pool):
         blocks = first.X.to_delayed().ravel()
         codes = [pool._codes.to_delayed().ravel() for pool in pools]
         offsets = np.cumsum((0, *first.X.chunks[0]))[:-1]
-        parts = dask.compute(
-            *[
-                dask.delayed(_select_block)(b, [c[i] for c in codes], args, int(o))
-                for i, (b, o) in enumerate(zip(blocks, offsets, strict=True))
-            ]
-        )
+        tasks = [
+            dask.delayed(_select_block)(b, [c[i] for c in codes], args, int(o))
+            for i, (b, o) in enumerate(zip(blocks, offsets, strict=True))
+        ]
+        total = max(pool.n_outside for pool in pools)
+        parts = [part for part, _ in _compute(tasks, progress, total)]
         return [
             Selection.merge([part[k] for part in parts], cut.k).checked()
             for k, cut in enumerate(cuts)
         ]
+
+
+def _compute(tasks, progress, total):
+    """``dask.compute(*tasks)`` of ``(result, n_rows)`` tasks, calling
+    `progress(n_done, total)` as each finishes: on a distributed client's
+    futures when there is one, else by a local scheduler's callback."""
+    import dask
+
+    if progress is None:
+        return dask.compute(*tasks)
+    try:
+        from distributed import as_completed, get_client
+
+        client = get_client()
+    except (ImportError, ValueError):
+        client = None
+    done = [0]
+
+    def report(part):
+        done[0] += part[1]
+        if part[1]:
+            progress(done[0], total)
+
+    if client is not None:
+        futures = client.compute(tasks)
+        for future in as_completed(futures):
+            report(future.result())
+        return [future.result() for future in futures]
+    from dask.callbacks import Callback
+
+    keys = {task.key for task in tasks}
+
+    class _Report(Callback):
+        def _posttask(self, key, result, dsk, state, worker_id):
+            if key in keys:
+                report(result)
+
+    with _Report():
+        return dask.compute(*tasks)
 
 
 def predict_lazily(estimator, method, X, classes):

@@ -1,0 +1,171 @@
+"""The Pool interface the mining loop talks to, and what every pool shares."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._rows import distinct, member, merge
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a pool's rows are scored: the same for every call of a run."""
+
+    response_method: str
+    pos_label: Any
+    batch_size: int | None = None
+    n_jobs: int | None = None
+    xp: Any = None  # device namespace a host pool is streamed to (CuPy)
+
+
+class Pool:
+    """The mining loop's view of a pool (see :mod:`skhnm._pools`).
+
+    Subclasses keep the codes (:mod:`skhnm._pools._codes`) where the rows
+    are; this base class keeps counts and what follows from the calls
+    alone: the uniform draw and the single-view selection.
+    """
+
+    n_rows: int
+    n_outside: int = 0
+    # Rows live on other machines: whatever reads every row's features on
+    # the client (an imbalanced-learn sampler) would gather the pool.
+    distributed = False
+
+    # What the pool has to tell the user after a run, ``(message, category)``
+    # pairs (set per instance).
+    notes: list
+
+    def view(self, scoring, dtype):
+        """A fresh view of these rows for one run: its own codes and cache.
+
+        Several views of one pool (a detector each, in multiclass mining)
+        are scored together by :meth:`select_jointly`.
+        """
+        raise NotImplementedError
+
+    def start(self, positives, held_out):
+        """Codes for a new run: `positives` and `held_out` marked, rest outside."""
+        raise NotImplementedError
+
+    def enter(self, rows, rnd):
+        """`rows` (sorted, outside) join the working set at round `rnd`."""
+        raise NotImplementedError
+
+    def evict(self, rows):
+        """`rows` (sorted, working negatives) go back outside."""
+        raise NotImplementedError
+
+    def is_outside(self, rows):
+        """Which of `rows` are negatives outside the working set (bool mask)."""
+        raise NotImplementedError
+
+    def outside_rows(self):
+        """Every negative outside the working set (sorted; for small draws)."""
+        raise NotImplementedError
+
+    def rows(self, indices, keep=True):
+        """`X[indices]` on the host, to fit on.
+
+        With `keep`, a backend may keep them, so that the next call fetches
+        only the rows not already fetched.
+        """
+        raise NotImplementedError
+
+    def score(self, model, indices):
+        """Scores of a few rows (sorted), float64 on the host, NaN-checked."""
+        raise NotImplementedError
+
+    def entered_round(self, best_round, dtype):
+        """The round each row last entered (-1 never), as a host array."""
+        raise NotImplementedError
+
+    @classmethod
+    def select_jointly(cls, pools, models, cuts, progress=None):
+        """One pass over the rows outside any of `pools`' working sets.
+
+        `pools` are views of the same rows (:meth:`view`), one per model,
+        each with its own codes. Each row is read once and scored by every
+        model; each model's :class:`~skhnm._selection.Selection` is cut from
+        its own rows outside. Returns the selections, NaN-checked, in order.
+        `progress(n_done, n_total)` is called as the pass advances.
+        """
+        raise NotImplementedError
+
+    def select(self, model, cut, progress=None):
+        """:meth:`select_jointly` of this one view."""
+        return self.select_jointly([self], [model], [cut], progress)[0]
+
+    def draw(self, rng, n):
+        """`n` distinct negatives drawn uniformly from those outside.
+
+        Rows are drawn by rejection (uniform row indices, kept when outside
+        and new), so nothing of the pool's size is built; when few rows are
+        outside, they are listed and drawn from. Which way is taken depends
+        only on counts, so every backend draws the same rows. Returns them
+        sorted.
+        """
+        n = min(int(n), self.n_outside)
+        if n <= 0:
+            return np.empty(0, dtype=np.intp)
+        if 4 * n >= self.n_outside or 64 * self.n_outside < self.n_rows:
+            return np.sort(rng.choice(self.outside_rows(), n, replace=False))
+        chosen = np.empty(0, dtype=np.intp)
+        while chosen.size < n:
+            need = n - chosen.size
+            draws = int(1.25 * need * self.n_rows / (self.n_outside - chosen.size))
+            candidates = rng.randint(0, self.n_rows, size=draws + 64).astype(np.intp)
+            candidates = distinct(candidates[self.is_outside(candidates)])
+            if chosen.size:
+                candidates = candidates[~member(candidates, chosen)]
+            if candidates.size > need:
+                # A uniform subset of a uniform sample is a uniform sample.
+                keep = np.zeros(candidates.size, dtype=bool)
+                keep[rng.choice(candidates.size, need, replace=False)] = True
+                candidates = candidates[keep]
+            chosen = merge(chosen, candidates)
+        return chosen
+
+
+class RowCache:
+    """Host copies of the rows last fitted on: a round fetches only new rows.
+
+    Parameters
+    ----------
+    fetch : callable ``fetch(rows) -> ndarray``
+        Copies sorted rows to the host.
+    """
+
+    def __init__(self, fetch):
+        self.fetch = fetch
+        self._rows = np.empty(0, dtype=np.intp)  # sorted, fetched already
+        self._data = None
+
+    def get(self, rows, keep=True):
+        """`X[rows]` as NumPy; rows fetched before are not fetched again.
+
+        With `keep`, the cache then holds exactly `rows` (the working set),
+        so it never grows beyond what a fit needs anyway. The result is
+        built in one array: old rows copied from the cache, new ones in.
+        """
+        rows = np.asarray(rows, dtype=np.intp)
+        order = None
+        if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
+            order = np.argsort(rows, kind="stable")
+            rows = rows[order]
+        held = member(rows, self._rows)
+        fetched = None if held.all() else self.fetch(rows[~held])
+        if self._data is None:
+            out = fetched
+        else:
+            sample = self._data if fetched is None else fetched
+            out = np.empty((rows.size, *sample.shape[1:]), dtype=sample.dtype)
+            out[held] = self._data[np.searchsorted(self._rows, rows[held])]
+            if fetched is not None:
+                out[~held] = fetched
+        if keep:
+            self._rows, self._data = rows, out
+        if order is not None:
+            out = out[np.argsort(order, kind="stable")]
+        return out

@@ -1,0 +1,239 @@
+"""From checked inputs and parameters to mining runs, and back to fitted
+attributes.
+
+One run (a :class:`skhnm._mining.Task`) per detector: the binary positive
+class, or every class but the background in multiclass mining. All runs
+of a fit share one :class:`FitInputs`.
+"""
+
+import math
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._initial import initial_negatives
+from ._inputs import split_validation
+from ._learner import EstimatorLearner, Validation, validation_scorer
+from ._mining import Settings, Task
+from ._pools import Scoring, code_dtype, round_dtype
+from ._progress import print_round
+from ._rows import member
+from ._weighting import auto_threshold, mining_weight_keys, positive_rate
+
+_MAX_SEED = np.iinfo(np.int32).max
+
+
+def as_count(value, n_positives):
+    """An int is a count; a float is a multiple of the number of positives."""
+    if value is None or isinstance(value, Integral):
+        return value
+    return max(1, math.floor(value * n_positives))
+
+
+@dataclass
+class FitInputs:
+    """What every detector's run of one `fit` shares."""
+
+    pool: object  # the rows as given, viewed once per run
+    base: object
+    params: dict
+    sample_weight: object
+    weight_keys: tuple
+    response_method: str
+    scoring: Scoring
+    classes: np.ndarray  # the labels a detector is fitted on
+    rows_of: dict  # each detector's positives (training rows of its class)
+    val_rows: np.ndarray
+    y_val: np.ndarray
+    multiclass: bool
+    _X_val: object = None
+
+    def X_val(self, pool):
+        """The validation rows, fetched once for every detector."""
+        if self._X_val is None:
+            self._X_val = pool.rows(self.val_rows, keep=False)
+        return self._X_val
+
+
+def detector_task(miner, fit, label, seed, rng):
+    """One detector's run: its pool view, first negatives, learner, rules;
+    and the notes of its initial draw.
+
+    `miner` is the estimator whose parameters set the run. The detector of
+    `label` has that class's rows as positives. In multiclass mining, the
+    other classes' rows start in its working set (the census: the
+    negatives most like its class, see the user guide) and the background
+    is mined.
+    """
+    positives = fit.rows_of[label]
+    census = None
+    if fit.multiclass:
+        others = [rows for k, rows in fit.rows_of.items() if k != label]
+        census = np.sort(np.concatenate(others))
+    n_census = 0 if census is None else census.size
+    pool = fit.pool.view(fit.scoring, code_dtype(miner.max_rounds))
+    pool.start(positives, fit.val_rows)
+    n_negatives = pool.n_outside + n_census
+    if positives.size == 0 or n_negatives == 0:
+        raise ValueError(
+            "After holding out the validation split there are "
+            f"{positives.size} positive and {n_negatives} negative training "
+            "rows"
+            + (f" for class {label!r}" if fit.multiclass else "")
+            + "; both are needed. Lower validation_fraction or provide "
+            "more rows."
+        )
+    if census is not None:
+        pool.enter(census, 0)
+    max_negatives = as_count(miner.max_negatives, positives.size)
+    room = max_negatives
+    if max_negatives is not None and n_census:
+        room = max(1, max_negatives - n_census)
+    initial, notes = np.empty(0, dtype=np.intp), []
+    if pool.n_outside:
+        n_initial = max(1, round(miner.ratio * positives.size))
+        if room is not None:
+            n_initial = min(n_initial, room)
+        initial, notes = initial_negatives(
+            pool, positives, n_initial, miner.sampler, rng, miner.ratio
+        )
+
+    threshold = miner.threshold
+    if threshold == "auto":
+        threshold = auto_threshold(
+            fit.response_method,
+            miner.ratio,
+            positive_rate(positives, n_negatives, fit.val_rows, fit.sample_weight)
+            if fit.weight_keys
+            else None,
+        )
+    pos_label = 1 if fit.multiclass else label
+    validation = None
+    if miner.early_stopping:
+        validation = Validation(
+            validation_scorer(fit.base, miner.scoring, pos_label),
+            fit.X_val(pool),
+            (fit.y_val == label).astype(int) if fit.multiclass else fit.y_val,
+            fit.sample_weight,
+            fit.val_rows,
+        )
+    learner = EstimatorLearner(
+        fit.base,
+        seed,
+        pool,
+        positives,
+        fit.classes,
+        pos_label,
+        fit.params,
+        warm=miner.warm_start_rounds,
+        weight_keys=fit.weight_keys,
+        validation=validation,
+    )
+    settings = Settings(
+        max_rounds=miner.max_rounds,
+        threshold=float(threshold),
+        criterion=miner.criterion,
+        rank_quantile=miner.rank_quantile,
+        k_best=as_count(miner.k_best, positives.size),
+        max_hard=as_count(miner.max_hard_per_round, positives.size),
+        min_hard=miner.min_hard_per_round,
+        evict_threshold=miner.evict_threshold,
+        max_negatives=max_negatives,
+        n_guard=max(1, round(miner.ratio * positives.size)),
+        weighting=bool(fit.weight_keys),
+        n_iter_no_change=miner.n_iter_no_change,
+        tol=miner.tol,
+    )
+    on_round = None
+    if miner.verbose:
+
+        def on_round(record):
+            print_round(record, label if fit.multiclass else None)
+
+    task = Task(
+        pool,
+        positives,
+        initial,
+        learner,
+        settings,
+        rng=check_random_state(int(rng.randint(_MAX_SEED))),
+        census=census,
+        on_round=on_round,
+    )
+    return task, notes
+
+
+def fit_inputs(
+    miner,
+    pool,
+    labels,
+    classes,
+    detectors,
+    base,
+    response_method,
+    params,
+    sample_weight,
+    xp,
+    rng,
+):
+    """The :class:`FitInputs` of a fit, the validation split drawn."""
+    multiclass = classes.size > 2
+    rows_of = {label: labels.rows_of(label) for label in detectors}
+    val_rows = np.empty(0, dtype=np.intp)
+    if miner.early_stopping:
+        val_rows = split_validation(
+            labels, classes, rows_of, multiclass, miner.validation_fraction, rng
+        )
+        rows_of = {k: r[~member(r, val_rows)] for k, r in rows_of.items()}
+    batch_size = None if miner.batch_size == "auto" else miner.batch_size
+    return FitInputs(
+        pool=pool,
+        base=base,
+        params=params,
+        sample_weight=sample_weight,
+        weight_keys=mining_weight_keys(base) if miner.weighting else (),
+        response_method=response_method,
+        scoring=Scoring(
+            response_method,
+            1 if multiclass else detectors[0],
+            batch_size=batch_size,
+            n_jobs=miner.n_jobs,
+            xp=xp,
+        ),
+        classes=np.array([0, 1]) if multiclass else classes,
+        rows_of=rows_of,
+        val_rows=val_rows,
+        y_val=labels.take(val_rows) if val_rows.size else None,
+        multiclass=multiclass,
+    )
+
+
+def fitted_attributes(max_rounds, detectors, tasks, results, multiclass):
+    """The per-run fitted attributes: one run's values, or dicts of them
+    keyed by class in multiclass mining."""
+    rounds = round_dtype(max_rounds)
+    runs = list(zip(detectors, tasks, results, strict=True))
+
+    def each(get):
+        values = {label: get(task, res) for label, task, res in runs}
+        return values if multiclass else values[detectors[0]]
+
+    attributes = {
+        "threshold_": each(lambda task, res: task.settings.threshold),
+        "n_rounds_": each(lambda task, res: res.n_rounds),
+        "best_round_": each(lambda task, res: res.best_round),
+        "history_": each(lambda task, res: res.history),
+        "negative_indices_": each(lambda task, res: res.negatives),
+        "mined_round_": each(
+            lambda task, res: task.pool.entered_round(res.best_round, rounds)
+        ),
+        "termination_condition_": each(lambda task, res: res.termination),
+    }
+    if multiclass:
+        attributes["estimators_"] = each(lambda task, res: res.model)
+    else:
+        attributes["estimator_"] = results[0].model
+        attributes["pos_label_"] = detectors[0]
+    return attributes

@@ -1,0 +1,19 @@
+"""What skhnm reads of a Pipeline's structure, in one place."""
+
+
+def steps_of(estimator):
+    """A Pipeline's ``(name, step)`` pairs, "passthrough" and None left out;
+    an empty list for an estimator that is not a Pipeline."""
+    steps = getattr(estimator, "steps", None)
+    if not isinstance(steps, list):
+        return []
+    return [(n, s) for n, s in steps if s is not None and s != "passthrough"]
+
+
+def final_step(estimator):
+    """``(parameter prefix, final step)`` of a Pipeline, else ``("", it)``."""
+    steps = steps_of(estimator)
+    if not steps:
+        return "", estimator
+    name, final = steps[-1]
+    return name + "__", final
