@@ -101,15 +101,21 @@ def _classes(labels):
     return classes, counts, y_type
 
 
+def plain(label):
+    """A class as a plain Python value: the keys of per-class attributes."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
 def check_target_type(estimator, classes, y_type, negative_label):
     """Refuse a target mining cannot learn, saying what would work."""
     if y_type == "multiclass" and negative_label is None:
         raise ValueError(
-            "Only binary classification is supported without "
-            "negative_label. The type of the target is multiclass: y has "
-            f"{classes.size} classes {classes[:10].tolist()}. Set "
-            "negative_label to the background class to mine one detector "
-            "per other class over the one pool."
+            f"Only binary classification is supported by "
+            f"{type(estimator).__name__}. The type of the target is "
+            f"multiclass: y has {classes.size} classes "
+            f"{classes[:10].tolist()}. Use MulticlassHardNegativeMiningClassifier "
+            "and set negative_label to the background class to mine one "
+            "detector per other class over the one pool."
         )
     if y_type not in ("binary", "multiclass") or classes.size < 2:
         raise ValueError(
@@ -134,8 +140,7 @@ def detector_labels(labels, classes, counts, sample_weight, pos_label, negative_
                 f"negative_label={negative_label!r} is not a class of "
                 f"y; the classes are {classes.tolist()}."
             )
-        # Plain Python labels: the keys of the per-class attributes.
-        others = [c.item() for c in classes if c != negative_label]
+        others = [plain(c) for c in classes if c != negative_label]
         if pos_label is not None and (len(others) > 1 or pos_label != others[0]):
             raise ValueError(
                 f"pos_label={pos_label!r} and negative_label="
@@ -264,8 +269,8 @@ def split_validation(labels, classes, rows_of, multiclass, fraction, rng):
         )
     except ValueError as exc:
         raise ValueError(
-            "early_stopping=True needs a stratified validation split of "
+            "early stopping needs a stratified validation split of "
             f"validation_fraction={fraction} with at least one row of each "
-            f"class on each side; {exc}"
+            f"class on each side (n_iter_no_change=None turns it off); {exc}"
         ) from exc
     return np.sort(val)

@@ -434,9 +434,12 @@ def _stop(rnd, selection, informative, record, best, settings, rng):
         return None
     if record.n_hard == 0:
         return "no_hard_negatives"
-    if record.n_hard < _min_hard(settings.min_hard, record.n_negatives):
+    if settings.criterion != "k_best" and record.n_hard < _min_hard(
+        settings.min_hard, record.n_negatives
+    ):
         # Too few to change the model: another fit would cost a full refit
         # for next to nothing (R-CNN retrains only every 2,000 additions).
+        # The k best are taken whatever their number.
         return "few_hard_negatives"
     if best.stalled:
         return "early_stopping"
@@ -502,10 +505,12 @@ def _guard(pool, rng, n_guard, rnd, record):
 def _never_evict(model, train_rows, work, work_scores, cut, learner, settings):
     """Working negatives the cache keeps: at or above the cut, or support.
 
-    The k best rule has no score cut: only support vectors are kept.
+    The k best rule has no score cut, and an infinite threshold marks
+    nothing or everything: only support vectors are kept then.
     """
-    protect = math.inf if settings.criterion == "k_best" else cut.threshold
-    keep = work_scores >= protect
+    keep = np.zeros(work.shape[0], dtype=bool)
+    if settings.criterion != "k_best" and math.isfinite(cut.threshold):
+        keep = work_scores >= cut.threshold
     if learner.protected is not None:
         keep |= learner.protected(model, train_rows, work)
     return keep

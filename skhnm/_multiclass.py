@@ -1,89 +1,162 @@
-"""Multiclass mining's predictions: one binary detector per class, a background.
+"""MulticlassHardNegativeMiningClassifier: one detector per class over one
+background, as R-CNN trains its per-class detectors.
 
-As R-CNN does, every class but the background (``negative_label``) has its
-own detector, a binary estimator fitted on 1 for the class's rows and 0 for
-every other row (the background and the other classes). Mining, with one
-pass a round for all of them, is in :func:`skhnm._mining.mine_jointly`; this
-module turns the detectors' outputs into scikit-learn's multiclass
-conventions, one column per class of ``classes_``:
-
-- ``decision_function``: each detector's decision value in its class's
-  column, and 0, the detectors' own decision boundary, in the background's;
-- ``predict_proba``: each detector's probability of its class, and one minus
-  the largest of them for the background, rows normalised to sum to one (as
-  :class:`~sklearn.multiclass.OneVsRestClassifier` does);
-- ``predict``: the background where no detector fires (every decision value
-  at most 0, or every probability at most 0.5), else the class of the
-  highest-scoring detector, so that it is the argmax of either of the above.
+Every class but the background gets a detector, mined as in the binary case
+and in lockstep with the others: one pass over the pool a round scores the
+rows outside any working set with every detector still mining. What it
+shares with :class:`~skhnm.HardNegativeMiningClassifier` is in
+:mod:`skhnm._base`; its predictions are :class:`skhnm._detectors.DetectorSet`'s.
 """
+
+from numbers import Real
 
 import numpy as np
 
+from . import _inputs
+from ._base import BaseMiningClassifier, document
 
-class DetectorSet:
-    """The fitted detectors of a multiclass run, predicting as one classifier.
+
+@document
+class MulticlassHardNegativeMiningClassifier(BaseMiningClassifier):
+    """Train one detector per class by bootstrapping hard background rows.
+
+    The background class (`negative_label`) is the pool that is mined. Every
+    other class gets a detector: a clone of `estimator` fitted on 1 for the
+    class's rows and 0 for the rest, mined as
+    :class:`~skhnm.HardNegativeMiningClassifier` mines. The other classes'
+    rows are in every detector's working set from the first round and are
+    never evicted: they are few, and the negatives most like its class. All
+    detectors mine in lockstep: each round scores the rows outside any
+    working set once, with every detector still mining (one matrix product
+    for linear models). This is how R-CNN (Girshick et al. 2014) trains its
+    per-class detectors.
+
+    Its fitted attributes are those of one binary run per detector, as dicts
+    keyed by class, whatever the number of classes.
+
+    Read more in the :ref:`User Guide <user_guide>`.
 
     Parameters
     ----------
-    estimators : dict
-        Fitted binary detectors (classes 0 and 1), keyed by their class.
-    classes : ndarray
-        Every class, the background's included, sorted.
-    background : object
+    {parameters}
+
+    negative_label : int, float, bool or str, default=None
+        The background class. None means the most frequent class of `y`
+        (rows weighted by `sample_weight` when given).
+
+    {engine_parameters}
+
+    Attributes
+    ----------
+    estimators_ : dict
+        The fitted binary detector (classes 0 and 1) of each class but the
+        background, keyed by class.
+
+    negative_label_ : object
         The background class.
+
+    {attributes}
+
+    threshold_, n_rounds_, best_round_, history_, negative_indices_, \
+mined_round_, termination_condition_ : dict
+        One detector's run, keyed by class; each value is as described for
+        :class:`~skhnm.HardNegativeMiningClassifier`.
+
+    See Also
+    --------
+    HardNegativeMiningClassifier : One positive class against a pool.
+    sklearn.multiclass.OneVsRestClassifier : One binary estimator per class,
+        trained on every row.
+
+    References
+    ----------
+    {references}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skhnm import MulticlassHardNegativeMiningClassifier
+    >>> X, y = make_classification(n_samples=4000, n_classes=3,
+    ...                            n_informative=4, weights=[0.9, 0.05],
+    ...                            random_state=0)
+    >>> clf = MulticlassHardNegativeMiningClassifier(negative_label=0,
+    ...                                              random_state=0).fit(X, y)
+    >>> list(clf.estimators_), clf.decision_function(X[:2]).shape
+    ([1, 2], (2, 3))
+    >>> clf.termination_condition_
+    {1: 'no_hard_negatives', 2: 'no_hard_negatives'}
     """
 
-    def __init__(self, estimators, classes, background):
-        self.estimators = estimators
-        self.classes_ = classes
-        self.background = background
-        self._columns = [np.flatnonzero(classes == label)[0] for label in estimators]
-        self._background_column = int(np.flatnonzero(classes == background)[0])
+    _parameter_constraints: dict = {
+        **BaseMiningClassifier._parameter_constraints,
+        "negative_label": [Real, str, "boolean", None],
+    }
 
-    def _detector_columns(self, method, X, params):
-        """(n_samples, n_detectors): each detector's score of its class."""
-        out = []
-        for est in self.estimators.values():
-            scores = np.asarray(getattr(est, method)(X, **params))
-            if scores.ndim == 2:
-                scores = scores[:, 1] if scores.shape[1] == 2 else scores[:, -1]
-            out.append(scores)
-        return np.column_stack(out).astype(np.float64, copy=False)
+    _multiclass = True
 
-    def _spread(self, detector_scores, background_scores):
-        out = np.empty((detector_scores.shape[0], self.classes_.size))
-        out[:, self._columns] = detector_scores
-        out[:, self._background_column] = background_scores
-        return out
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        ratio=3.0,
+        criterion="threshold",
+        threshold="auto",
+        rank_quantile=0.1,
+        max_rounds=10,
+        max_hard_per_round=None,
+        min_hard_per_round=0.01,
+        warm_start_rounds=True,
+        evict_threshold=None,
+        max_negatives=None,
+        weighting=None,
+        response_method="auto",
+        sampler=None,
+        validation_fraction=0.1,
+        n_iter_no_change=None,
+        scoring="average_precision",
+        tol=1e-4,
+        negative_label=None,
+        random_state=None,
+        batch_size="auto",
+        n_jobs=None,
+        device="cpu",
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.ratio = ratio
+        self.criterion = criterion
+        self.threshold = threshold
+        self.rank_quantile = rank_quantile
+        self.max_rounds = max_rounds
+        self.max_hard_per_round = max_hard_per_round
+        self.min_hard_per_round = min_hard_per_round
+        self.warm_start_rounds = warm_start_rounds
+        self.evict_threshold = evict_threshold
+        self.max_negatives = max_negatives
+        self.weighting = weighting
+        self.response_method = response_method
+        self.sampler = sampler
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.scoring = scoring
+        self.tol = tol
+        self.negative_label = negative_label
+        self.random_state = random_state
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.device = device
+        self.verbose = verbose
 
-    def decision_function(self, X, **params):
-        scores = self._detector_columns("decision_function", X, params)
-        return self._spread(scores, 0.0)
+    def _check_target(self, classes, y_type):
+        if y_type not in ("binary", "multiclass") or classes.size < 2:
+            _inputs.check_target_type(self, classes, y_type, None)
 
-    def predict_proba(self, X, **params):
-        proba = self._detector_columns("predict_proba", X, params)
-        out = self._spread(proba, 1.0 - proba.max(axis=1))
-        total = out.sum(axis=1, keepdims=True)
-        # Every detector at probability 1 leaves a background of 0, never
-        # an all-zero row: the detectors' columns sum to at least 1 then.
-        return out / total
-
-    def predict_log_proba(self, X, **params):
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X, **params))
-
-    def predict(self, X, **params):
-        any_est = next(iter(self.estimators.values()))
-        if hasattr(any_est, "decision_function"):
-            scores, boundary = (
-                self._detector_columns("decision_function", X, params),
-                0.0,
-            )
-        else:
-            scores, boundary = self._detector_columns("predict_proba", X, params), 0.5
-        labels = self.classes_[self._columns]
-        best = np.argmax(scores, axis=1)
-        fires = scores[np.arange(scores.shape[0]), best] > boundary
-        out = np.full(scores.shape[0], self.background, dtype=self.classes_.dtype)
-        out[fires] = labels[best[fires]]
-        return out
+    def _detectors_of(self, labels, classes, counts, sample_weight):
+        background = self.negative_label
+        if background is None:
+            if sample_weight is not None:
+                counts = [sample_weight[labels.rows_of(c)].sum() for c in classes]
+            background = _inputs.plain(classes[int(np.argmax(counts))])
+        return _inputs.detector_labels(
+            labels, classes, counts, sample_weight, None, background
+        ), background

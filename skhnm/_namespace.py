@@ -48,8 +48,9 @@ def take(xp, X, rows):
     return xp.take(X, rows, axis=0)
 
 
-def take_rows(X, rows):
-    """`X[rows]` on the host: rows of a namespace array are copied out of it."""
+def rows_to_host(X, rows):
+    """`X[rows]` on the host, to fit on: rows of a namespace array are copied
+    out of it."""
     xp = namespace_of(X)
     if xp is None:
         return _safe_indexing(X, rows)

@@ -3,7 +3,7 @@
 The mining loop keeps its sets of rows (positives, the working set) as
 sorted index arrays. These helpers keep them sorted in O(n) or O(n log n)
 without ``np.union1d``, ``np.isin`` or ``np.unique``, whose hashing made
-them the slowest step of a round on large working sets (NumPy 2.4).
+them the slowest step of a round on large working sets.
 """
 
 import numpy as np

@@ -71,7 +71,7 @@ def detector_task(miner, fit, label, seed, rng):
     census = None
     if fit.multiclass:
         others = [rows for k, rows in fit.rows_of.items() if k != label]
-        census = np.sort(np.concatenate(others))
+        census = np.sort(np.concatenate(others)) if others else None
     n_census = 0 if census is None else census.size
     pool = fit.pool.view(fit.scoring, code_dtype(miner.max_rounds))
     pool.start(positives, fit.val_rows)
@@ -171,6 +171,7 @@ def fit_inputs(
     labels,
     classes,
     detectors,
+    multiclass,
     base,
     response_method,
     params,
@@ -178,8 +179,10 @@ def fit_inputs(
     xp,
     rng,
 ):
-    """The :class:`FitInputs` of a fit, the validation split drawn."""
-    multiclass = classes.size > 2
+    """The :class:`FitInputs` of a fit, the validation split drawn.
+
+    `multiclass`: one detector per class but a background, each fitted on
+    0 and 1, with the other classes' rows in its working set."""
     rows_of = {label: labels.rows_of(label) for label in detectors}
     val_rows = np.empty(0, dtype=np.intp)
     if miner.early_stopping:

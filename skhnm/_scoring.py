@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 from joblib import effective_n_jobs
+from sklearn.utils._response import _get_response_values_binary
 from threadpoolctl import ThreadpoolController
 
 from . import _namespace
@@ -67,17 +68,10 @@ def positive_scores(estimator, X, response_method, pos_label):
     """Score `X` with a fitted binary `estimator`: higher means more positive.
 
     The positive-class column of `predict_proba`, or the `decision_function`
-    value oriented so that `pos_label` is the positive side.
+    value oriented so that `pos_label` is the positive side: scikit-learn's
+    own reading of a binary classifier's response.
     """
-    classes = estimator.classes_
-    if response_method == "predict_proba":
-        proba = estimator.predict_proba(X)
-        return np.asarray(proba)[:, np.flatnonzero(classes == pos_label)[0]]
-    decision = np.asarray(estimator.decision_function(X))
-    if decision.ndim == 2:
-        decision = decision[:, -1] if decision.shape[1] == 1 else decision[:, 1]
-    # Binary decision functions are oriented towards classes_[1].
-    return decision if pos_label == classes[1] else -decision
+    return _get_response_values_binary(estimator, X, response_method, pos_label)[0]
 
 
 _controller = []
@@ -97,9 +91,9 @@ def auto_batch_size(X, device=False, keeps_sparse=False):
     costs kernel launches and a synchronisation, which small chunks of a
     fast memory would not amortise. A sparse pool whose chunks stay sparse
     (`keeps_sparse`: a compiled scorer takes them as they are) is measured
-    by its stored entries per row, not its width: sized by width, a
-    10,000-column pool with 10 entries a row was cut into 256-row chunks
-    whose slicing cost about 18 times the products. Chunks that an
+    by its stored entries per row, not its width: sized by width, a wide
+    pool with few entries a row would be cut into chunks so short that
+    slicing them costs more than their products. Chunks that an
     estimator's own method may densify keep the width's bound.
     """
     n_features = X.shape[1] if len(X.shape) > 1 else 1
@@ -182,7 +176,7 @@ class ChunkScorer(_Chunking):
 
         A linear or MLP scorer is matrix products that BLAS already spreads
         over the cores: more threads only fight it for memory bandwidth
-        (measured: 1.5x slower on two cores). A pool on a device, or scored
+        (benchmarks/bench_scoring.py). A pool on a device, or scored
         on one, is parallel there.
         """
         if self.home is not None or self.xp is not np:
@@ -291,8 +285,9 @@ class JointScorer(_Chunking):
         return out
 
 
-def read_rows(X, lo, hi, rows=None):
-    """`X[lo:hi]` as a view, or `X[rows]` (a copy), in `X`'s own container."""
+def read_block(X, lo, hi, rows=None):
+    """A chunk of the pool to score, in `X`'s own container (never moved):
+    `X[lo:hi]` as a view, or `X[rows]` (a copy)."""
     home = _namespace.namespace_of(X)
     if rows is not None:
         if home is not None:
@@ -373,13 +368,13 @@ def score_rows(estimator, X, rows, scoring=None, *, compiled=True, **scoring_par
         chunk = rows[start:stop]
         lo, hi = int(chunk[0]), int(chunk[-1]) + 1
         if reads_slice(chunk.shape[0], hi - lo, scorer.compiled):
-            block_scores = scorer(read_rows(X, lo, hi))
+            block_scores = scorer(read_block(X, lo, hi))
             if hi - lo > chunk.shape[0]:
                 xp = scorer.xp
                 at = xp.asarray(chunk - lo, device=_namespace.device_of(block_scores))
                 block_scores = xp.take(block_scores, at)
         else:
-            block_scores = scorer(read_rows(X, None, None, chunk))
+            block_scores = scorer(read_block(X, None, None, chunk))
         scores[start:stop] = _namespace.to_numpy(block_scores)
         return stop - start
 
@@ -452,13 +447,13 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
         if reads_slice(n_out, hi - lo, scorer.compiled):
             # Rows inside a working set are read too; their scores are
             # masked off, and no mask at all where every row counts.
-            parts = [(read_rows(X, lo, hi), lo, masks)]
+            parts = [(read_block(X, lo, hi), lo, masks)]
             keep_mask = [n_k != hi - lo for n_k in counts]
         else:
             wanted = _nonzero(outside)
             parts = (
                 (
-                    read_rows(X, None, None, at + lo),
+                    read_block(X, None, None, at + lo),
                     at + lo,
                     [_pick(m, at) for m in masks],
                 )

@@ -135,17 +135,20 @@ def crossings(monkeypatch):
     return seen
 
 
-class ScriptedModel:
-    """A "model" whose scores are a function of the row ids (column 0).
+class ScriptedModel(ClassifierMixin, BaseEstimator):
+    """A fitted binary "model" whose scores are a function of the row ids
+    (column 0).
 
     `tag` is whatever the scripted fit returned (its round, by default);
     `score(tag, rows, round)` gives the scores of `rows`.
     """
 
-    classes_ = np.array([0, 1])
-
     def __init__(self, tag, score, rnd):
         self.tag, self.score, self.rnd = tag, score, rnd
+        self.classes_ = np.array([0, 1])
+
+    def fit(self, X, y):  # fitted by construction
+        return self
 
     def decision_function(self, X):
         return np.asarray(self.score(self.tag, X[:, 0].astype(int), self.rnd), float)

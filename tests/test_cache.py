@@ -51,7 +51,7 @@ def test_margin_mining_with_eviction_reaches_the_full_data_optimum(large_pool, l
         threshold=-1.0,
         evict_threshold=-1.2,
         max_rounds=50,
-        min_hard_per_round=None,
+        min_hard_per_round=1,
         random_state=0,
     ).fit(X, y)
 

@@ -1,6 +1,7 @@
 """Behaviour of HardNegativeMiningClassifier end to end."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -175,7 +176,6 @@ def test_early_stopping_keeps_the_best_round(imbalanced):
     clf = HardNegativeMiningClassifier(
         threshold=-1.0,
         max_hard_per_round=20,
-        early_stopping=True,
         n_iter_no_change=1,
         tol=1.0,
         warm_start_rounds=False,  # the kept model is exactly a cold fit
@@ -197,7 +197,7 @@ def test_early_stopping_validation_rows_are_never_used(imbalanced, recording):
     clf = HardNegativeMiningClassifier(
         recording(),
         threshold=-1.0,
-        early_stopping=True,
+        n_iter_no_change=2,
         validation_fraction=0.2,
         random_state=0,
     ).fit(with_ids(X), y)
@@ -216,8 +216,8 @@ def test_early_stopping_needs_both_classes_in_the_split():
     X = np.random.default_rng(0).normal(size=(50, 3))
     y = np.zeros(50, dtype=int)
     y[0] = 1
-    clf = HardNegativeMiningClassifier(early_stopping=True)
-    with pytest.raises(ValueError, match="early_stopping=True needs a stratified"):
+    clf = HardNegativeMiningClassifier(n_iter_no_change=2)
+    with pytest.raises(ValueError, match="early stopping needs a stratified"):
         clf.fit(X, y)
 
 
@@ -726,7 +726,7 @@ def test_early_stopping_scores_the_positive_class_with_string_labels(imbalanced)
     X, y = imbalanced
     labels = np.where(y == 1, "a", "z")  # the positive class is classes_[0]
     clf = HardNegativeMiningClassifier(
-        pos_label="a", early_stopping=True, max_rounds=2, random_state=0
+        pos_label="a", n_iter_no_change=2, max_rounds=2, random_state=0
     ).fit(X, labels)
     val = clf.validation_indices_
     # estimator_ is the best round's model: its validation score is the
@@ -736,3 +736,69 @@ def test_early_stopping_scores_the_positive_class_with_string_labels(imbalanced)
     )
     assert clf.history_["validation_score"][clf.best_round_] == pytest.approx(expected)
     assert all(0.0 < s <= 1.0 for s in clf.history_["validation_score"])
+
+
+# ------------------------------------------------------------ deprecations
+
+
+@pytest.mark.parametrize(
+    "old, new, match",
+    [
+        (
+            dict(criterion="k_best", k_best=25),
+            dict(criterion="k_best", max_hard_per_round=25),
+            "k_best was deprecated",
+        ),
+        (
+            dict(early_stopping=True, validation_fraction=0.2),
+            dict(n_iter_no_change=2, validation_fraction=0.2),
+            "early_stopping was deprecated",
+        ),
+        (dict(early_stopping=False), dict(), "early_stopping was deprecated"),
+        (
+            dict(min_hard_per_round=None, threshold=-1.0),
+            dict(min_hard_per_round=1, threshold=-1.0),
+            r"min_hard_per_round=None was deprecated in skhnm 0\.1",
+        ),
+        (dict(negative_label=0), dict(pos_label=1), "set pos_label"),
+    ],
+    ids=["k_best", "early_stopping", "early_stopping_off", "min_hard_none", "neg"],
+)
+def test_deprecated_spellings_warn_and_fit_as_the_new_ones(
+    imbalanced, same_fit, old, new, match
+):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(LinearSVC(), max_rounds=3, random_state=0)
+    with pytest.warns(FutureWarning, match=match) as record:
+        clone(clf).set_params(**old).fit(X, y)
+    assert record[0].filename == __file__  # points at the caller's line
+    assert "will be removed in 0.3" in str(record[0].message)
+    old_fit = clone(clf).set_params(**old)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        old_fit.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # the new spelling: silent
+        new_fit = clone(clf).set_params(**new).fit(X, y)
+    same_fit(old_fit, new_fit)
+
+
+def test_k_best_is_not_stopped_by_the_progress_rule(imbalanced):
+    X, y = imbalanced
+    # One negative a round is far below 1% of the working negatives: the
+    # progress rule would stop at round 0; the k best rule adds it anyway.
+    clf = HardNegativeMiningClassifier(
+        criterion="k_best", max_hard_per_round=1, max_rounds=4, random_state=0
+    ).fit(X, y)
+    assert clf.history_["n_added"] == [1, 1, 1, 1, 0]
+    assert clf.termination_condition_ == "max_rounds"
+
+
+def test_the_public_parameters_are_at_most_24():
+    from skhnm import MulticlassHardNegativeMiningClassifier
+
+    deprecated = {"k_best", "early_stopping", "negative_label"}
+    binary = set(HardNegativeMiningClassifier().get_params(deep=False))
+    multiclass = set(MulticlassHardNegativeMiningClassifier().get_params(deep=False))
+    assert deprecated <= binary and len(binary - deprecated) == 24
+    assert len(multiclass) == 24 and binary - deprecated - multiclass == {"pos_label"}

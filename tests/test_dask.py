@@ -38,7 +38,7 @@ CASES = {
         LinearSVC(),
         dict(threshold=-1.0, evict_threshold=-1.2, max_hard_per_round=1.0),
     ),
-    "early_stopping": (LinearSVC(), dict(threshold=-1.0, early_stopping=True)),
+    "early_stopping": (LinearSVC(), dict(threshold=-1.0, n_iter_no_change=2)),
     "weighted_cache": (
         LinearSVC(),
         dict(threshold=-1.0, evict_threshold=-1.2, weighting="inverse_probability"),

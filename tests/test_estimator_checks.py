@@ -9,7 +9,7 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skhnm import HardNegativeMiningClassifier
+from skhnm import HardNegativeMiningClassifier, MulticlassHardNegativeMiningClassifier
 
 # Like BaggingClassifier, mining resamples rows at random: the initial draw
 # takes a row of weight 3 once, where three repeats of it are three rows to
@@ -61,6 +61,11 @@ def _expected_failures(estimator):
             make_pipeline(StandardScaler(), LogisticRegression()),
             weighting="inverse_probability",
             random_state=0,
+        ),
+        # One detector per class but the most frequent (the background).
+        MulticlassHardNegativeMiningClassifier(LogisticRegression(), random_state=0),
+        MulticlassHardNegativeMiningClassifier(
+            DecisionTreeClassifier(), response_method="predict_proba", random_state=0
         ),
     ],
     expected_failed_checks=_expected_failures,

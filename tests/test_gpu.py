@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
-from skhnm import HardNegativeMiningClassifier
+from skhnm import HardNegativeMiningClassifier, MulticlassHardNegativeMiningClassifier
 from skhnm._compiled import compile_scorer
 from skhnm._namespace import cuda_namespace
 from skhnm._scoring import positive_scores
@@ -151,12 +151,14 @@ def test_a_cupy_backed_dask_pool_scores_on_the_gpus(
 def test_multiclass_on_the_gpu_mines_like_numpy(detection, cp, est, where, scored_on):
     X, y = detection
     params = dict(negative_label=0, threshold=-1.0, max_rounds=3, random_state=0)
-    ref = HardNegativeMiningClassifier(est, **params).fit(X, y)
+    ref = MulticlassHardNegativeMiningClassifier(est, **params).fit(X, y)
     scored_on.clear()
     if where == "cupy_pool":
-        clf = HardNegativeMiningClassifier(est, **params).fit(cp.asarray(X), y)
+        clf = MulticlassHardNegativeMiningClassifier(est, **params)
+        clf.fit(cp.asarray(X), y)
     else:
-        clf = HardNegativeMiningClassifier(est, device="cuda", **params).fit(X, y)
+        clf = MulticlassHardNegativeMiningClassifier(est, device="cuda", **params)
+        clf.fit(X, y)
     assert _on_gpu(scored_on)
     for k in (1, 2, 3):
         np.testing.assert_array_equal(

@@ -124,7 +124,7 @@ def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
         LogisticRegression(),
         max_rounds=4,
         max_hard_per_round=2000,
-        min_hard_per_round=None,
+        min_hard_per_round=1,
         random_state=0,
     )
     peak = _peak_of_fit(clf, X, y)
@@ -144,7 +144,7 @@ def test_multiclass_bookkeeping_is_two_bytes_a_row_and_detector():
     per detector besides."""
     from sklearn.linear_model import LogisticRegression
 
-    from skhnm import HardNegativeMiningClassifier
+    from skhnm import MulticlassHardNegativeMiningClassifier
 
     n, d, k = 2_000_000, 8, 3
     rng = np.random.default_rng(0)
@@ -153,12 +153,12 @@ def test_multiclass_bookkeeping_is_two_bytes_a_row_and_detector():
     for c in range(1, k + 1):
         signal = X[:, c - 1] + 0.3 * rng.standard_normal(n, dtype=np.float32)
         y[(signal > 3.3) & (y == 0)] = c
-    clf = HardNegativeMiningClassifier(
+    clf = MulticlassHardNegativeMiningClassifier(
         LogisticRegression(),
         negative_label=0,
         max_rounds=3,
         max_hard_per_round=2000,
-        min_hard_per_round=None,
+        min_hard_per_round=1,
         random_state=0,
     )
     peak = _peak_of_fit(clf, X, y)

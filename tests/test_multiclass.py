@@ -21,7 +21,11 @@ from sklearn.utils.estimator_checks import (
     check_classifiers_train,
 )
 
-from skhnm import HardNegativeMiningClassifier, MiningDisplay
+from skhnm import (
+    HardNegativeMiningClassifier,
+    MiningDisplay,
+    MulticlassHardNegativeMiningClassifier,
+)
 from skhnm._compiled import compile_scorer, stack_scorers
 from skhnm._pools import Scoring, as_pool, select_jointly
 from skhnm._pools._host import ArrayPool
@@ -29,7 +33,7 @@ from skhnm._selection import Cut
 
 
 def _mc(estimator=None, **params):
-    return HardNegativeMiningClassifier(
+    return MulticlassHardNegativeMiningClassifier(
         estimator, negative_label=0, random_state=0, **params
     )
 
@@ -44,27 +48,72 @@ def test_more_than_two_classes_needs_negative_label(detection):
 
 
 @pytest.mark.parametrize(
-    "params, match",
+    "make, match",
     [
-        ({"negative_label": 7}, "negative_label=7 is not a class of y"),
-        ({"negative_label": 0, "pos_label": 1}, "disagree"),
+        (
+            lambda: MulticlassHardNegativeMiningClassifier(negative_label=7),
+            "negative_label=7 is not a class of y",
+        ),
+        (
+            lambda: HardNegativeMiningClassifier(negative_label=0, pos_label=1),
+            "disagree",
+        ),
     ],
 )
-def test_bad_negative_label(detection, params, match):
+@pytest.mark.filterwarnings("ignore:negative_label in HardNegative:FutureWarning")
+def test_bad_negative_label(detection, make, match):
     X, y = detection
+    clf = make()
     with pytest.raises(ValueError, match=match):
-        HardNegativeMiningClassifier(**params).fit(X, y)
-    assert not hasattr(HardNegativeMiningClassifier(**params), "classes_")
+        clf.fit(X, y)
+    assert not hasattr(clf, "classes_")
 
 
 def test_binary_negative_label_names_the_other_class(imbalanced, same_fit):
     X, y = imbalanced
     by_negative = HardNegativeMiningClassifier(negative_label=0, random_state=0)
     by_positive = HardNegativeMiningClassifier(pos_label=1, random_state=0)
-    same_fit(by_negative.fit(X, y), by_positive.fit(X, y))
+    with pytest.warns(FutureWarning, match="negative_label in HardNegative"):
+        by_negative.fit(X, y)
+    same_fit(by_negative, by_positive.fit(X, y))
     assert by_negative.pos_label_ == 1 and not hasattr(by_negative, "estimators_")
     # Consistent pos_label and negative_label are accepted.
-    HardNegativeMiningClassifier(negative_label=0, pos_label=1).fit(X, y)
+    with pytest.warns(FutureWarning, match="negative_label in HardNegative"):
+        HardNegativeMiningClassifier(negative_label=0, pos_label=1).fit(X, y)
+
+
+def test_the_binary_class_still_mines_several_classes_deprecated(detection):
+    X, y = detection
+    old = HardNegativeMiningClassifier(negative_label=0, random_state=0)
+    with pytest.warns(FutureWarning, match="MulticlassHardNegativeMiningClassifier"):
+        old.fit(X, y)
+    new = _mc().fit(X, y)
+    assert old.termination_condition_ == new.termination_condition_
+    for k in new.estimators_:
+        np.testing.assert_array_equal(
+            old.negative_indices_[k], new.negative_indices_[k]
+        )
+    np.testing.assert_array_equal(old.predict(X), new.predict(X))
+
+
+@pytest.mark.filterwarnings("ignore::skhnm.PoolTooSmallWarning")
+def test_the_background_defaults_to_the_most_frequent_class(detection):
+    X, y = detection
+    clf = MulticlassHardNegativeMiningClassifier(random_state=0).fit(X, y)
+    assert clf.negative_label_ == 0 and list(clf.estimators_) == [1, 2, 3]
+    # Weighted rows count as many times as their weight.
+    weights = np.where(y == 2, 1000.0, 1.0)
+    clf.fit(X, y, sample_weight=weights)
+    assert clf.negative_label_ == 2 and list(clf.estimators_) == [0, 1, 3]
+
+
+def test_two_classes_keep_the_multiclass_attributes(imbalanced):
+    X, y = imbalanced
+    clf = MulticlassHardNegativeMiningClassifier(random_state=0).fit(X, y)
+    assert clf.negative_label_ == 0 and list(clf.estimators_) == [1]
+    assert isinstance(clf.history_, dict) and list(clf.history_) == [1]
+    assert clf.predict_proba(X).shape == (X.shape[0], 2)
+    assert clf.__sklearn_tags__().classifier_tags.multi_class
 
 
 def test_one_detector_per_class_fitted_on_its_working_set(detection):
@@ -104,7 +153,7 @@ def test_one_detector_per_class_fitted_on_its_working_set(detection):
 def test_the_other_classes_are_never_evicted(detection):
     X, y = detection
     clf = _mc(
-        LinearSVC(), threshold=-1.0, evict_threshold=-1.2, min_hard_per_round=None
+        LinearSVC(), threshold=-1.0, evict_threshold=-1.2, min_hard_per_round=1
     ).fit(X, y)
     assert sum(sum(clf.history_[k]["n_evicted"]) for k in (1, 2, 3)) > 0
     for k in (1, 2, 3):
@@ -115,7 +164,9 @@ def test_the_other_classes_are_never_evicted(detection):
 def test_outputs_follow_scikit_learns_multiclass_conventions(detection):
     X, y = detection
     labels = np.array(["background", "car", "dog", "face"])[y]
-    clf = HardNegativeMiningClassifier(negative_label="background", random_state=0)
+    clf = MulticlassHardNegativeMiningClassifier(
+        negative_label="background", random_state=0
+    )
     clf.fit(X, labels)
     np.testing.assert_array_equal(clf.classes_, ["background", "car", "dog", "face"])
     decision = clf.decision_function(X)
@@ -165,7 +216,7 @@ def test_one_pass_per_round_scores_each_row_once(detection, monkeypatch):
 
     X, y = detection
     passes, rows_read = [], []
-    real_pass, real_read = host.select_pass, engine.read_rows
+    real_pass, real_read = host.select_pass, engine.read_block
 
     def spy_pass(X_, scoring, chunk_codes, n_total, models, cuts, progress=None):
         passes.append(len(models))
@@ -179,8 +230,8 @@ def test_one_pass_per_round_scores_each_row_once(detection, monkeypatch):
         return block
 
     monkeypatch.setattr(host, "select_pass", spy_pass)
-    monkeypatch.setattr(engine, "read_rows", spy_read)
-    clf = _mc(min_hard_per_round=None, batch_size=256).fit(X, y)
+    monkeypatch.setattr(engine, "read_block", spy_read)
+    clf = _mc(min_hard_per_round=1, batch_size=256).fit(X, y)
     n_rounds = max(clf.n_rounds_.values())
     assert len(passes) == n_rounds + 1 >= 2
     # Each pass scores with every detector still mining, and reads a row once.
@@ -310,7 +361,7 @@ def _same_runs(a, b):
 @pytest.mark.parametrize("make", [SVC, LogisticRegression], ids=["svc", "linear"])
 def test_same_run_across_layouts_and_backends(detection, layout, make, monkeypatch):
     X, y = detection
-    reference = _mc(make(), min_hard_per_round=None).fit(X, y)
+    reference = _mc(make(), min_hard_per_round=1).fit(X, y)
     params, data, target = {}, X, y
     if layout == "chunk_threads":
         # A stacked linear pass puts its chunks on half BLAS's threads: as
@@ -332,7 +383,7 @@ def test_same_run_across_layouts_and_backends(detection, layout, make, monkeypat
     else:
         da = pytest.importorskip("dask.array")
         data, target = da.from_array(X, chunks=700), da.from_array(y, chunks=700)
-    clf = _mc(make(), min_hard_per_round=None, **params).fit(data, target)
+    clf = _mc(make(), min_hard_per_round=1, **params).fit(data, target)
     _same_runs(reference, clf)
     if layout == "dask":
         lazy = clf.decision_function(data[:50])
@@ -350,7 +401,7 @@ def test_pipeline_grid_search_pickle_and_clone(detection):
     X, y = detection
     search = GridSearchCV(
         make_pipeline(StandardScaler(), _mc()),
-        {"hardnegativeminingclassifier__ratio": [1.0, 3.0]},
+        {"multiclasshardnegativeminingclassifier__ratio": [1.0, 3.0]},
         scoring="roc_auc_ovr",
         cv=3,
     ).fit(X, y)
@@ -365,7 +416,7 @@ def test_pipeline_grid_search_pickle_and_clone(detection):
 
 def test_early_stopping_per_detector(detection):
     X, y = detection
-    clf = _mc(early_stopping=True, validation_fraction=0.2).fit(X, y)
+    clf = _mc(n_iter_no_change=2, validation_fraction=0.2).fit(X, y)
     held = clf.validation_indices_
     # Stratified on every class, and held out of every detector.
     assert set(np.unique(y[held])) == {0, 1, 2, 3}
@@ -434,4 +485,4 @@ def test_array_pool_views_keep_their_own_codes(detection):
 )
 def test_scikit_learns_multiclass_classifier_checks(check):
     # The checks' data are blobs of classes 0, 1 and 2: 0 is the background.
-    check("HardNegativeMiningClassifier", _mc())
+    check("MulticlassHardNegativeMiningClassifier", _mc())

@@ -27,7 +27,7 @@ CONFIGS = {
     "tree_early_stopping": dict(
         estimator=DecisionTreeClassifier(max_depth=4),
         threshold=0.2,
-        early_stopping=True,
+        n_iter_no_change=2,
     ),
 }
 

@@ -45,7 +45,7 @@ def test_validation_scores_go_on_a_twin_axis(imbalanced):
         LinearSVC(),
         threshold=-1.0,
         max_hard_per_round=10,
-        early_stopping=True,
+        n_iter_no_change=2,
         random_state=0,
     ).fit(X, y)
     fig, ax = plt.subplots()

@@ -59,7 +59,6 @@ def test_capped_rounds_break_ties_alike_in_every_chunking_and_backend(
     params = dict(
         criterion=criterion,
         threshold=0.0,
-        k_best=40,
         max_hard_per_round=25,
         max_rounds=4,
         random_state=0,

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
-from skhnm import HardNegativeMiningClassifier
+from skhnm import HardNegativeMiningClassifier, MulticlassHardNegativeMiningClassifier
 
 LABELS = {
     "int": (0, 1),
@@ -68,7 +68,7 @@ def parameters(draw):
         response_method=draw(
             st.sampled_from(["auto", "decision_function", "predict_proba"])
         ),
-        early_stopping=draw(st.booleans()),
+        n_iter_no_change=draw(st.sampled_from([None, 2])),
         batch_size=draw(st.sampled_from(["auto", 1, 7])),
         n_jobs=draw(st.sampled_from([None, 2])),
     )
@@ -190,7 +190,7 @@ def test_multiclass_fits_consistently_or_raises_a_clear_error(
     problem, params, estimator, layout
 ):
     X, y, background = problem
-    clf = HardNegativeMiningClassifier(
+    clf = MulticlassHardNegativeMiningClassifier(
         ESTIMATORS[estimator](), negative_label=background, random_state=0, **params
     )
     pool = _layout(X, layout)
@@ -231,7 +231,7 @@ def test_one_positive():
     assert clf.history_["n_negatives"][0] == 3
     _check_fitted(clf, X, y, 1)
     with pytest.raises(ValueError, match="validation split"):
-        HardNegativeMiningClassifier(early_stopping=True).fit(X, y)
+        HardNegativeMiningClassifier(n_iter_no_change=2).fit(X, y)
 
 
 def test_pool_smaller_than_ratio_times_positives():

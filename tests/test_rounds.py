@@ -145,7 +145,7 @@ def test_a_round_with_too_few_hard_negatives_ends_the_run(task, min_hard):
     X, y = task
     params = dict(max_hard_per_round=100, random_state=0)
     ref = HardNegativeMiningClassifier(
-        LogisticRegression(), min_hard_per_round=None, **params
+        LogisticRegression(), min_hard_per_round=1, **params
     ).fit(X, y)
     h = ref.history_
     bound = [

@@ -62,7 +62,7 @@ def test_k_best_adds_the_k_highest_scoring_negatives(imbalanced, k_best, per_rou
     clf = HardNegativeMiningClassifier(
         LinearSVC(),
         criterion="k_best",
-        k_best=k_best,
+        max_hard_per_round=k_best,
         max_rounds=3,
         threshold=1e6,  # ignored by this rule
         random_state=0,
@@ -83,7 +83,6 @@ def test_max_hard_per_round_caps_every_rule(imbalanced):
             LinearSVC(),
             criterion=criterion,
             threshold=-1.0,
-            k_best=50,
             max_hard_per_round=7,
             max_rounds=2,
             random_state=0,
@@ -96,7 +95,7 @@ def test_a_grid_search_chooses_the_rule_and_its_value(imbalanced):
     grid = [
         {"criterion": ["threshold"], "threshold": [-1.0, 0.0]},
         {"criterion": ["rank"], "rank_quantile": [0.05, 0.5]},
-        {"criterion": ["k_best"], "k_best": [0.5, 2.0]},
+        {"criterion": ["k_best"], "max_hard_per_round": [0.5, 2.0]},
     ]
     search = GridSearchCV(
         HardNegativeMiningClassifier(LinearSVC(), max_rounds=2, random_state=0),

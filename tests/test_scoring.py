@@ -5,6 +5,7 @@ import array_api_strict
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -81,8 +82,12 @@ def test_resolve_response_method():
 def test_nan_scores_raise(fitted):
     _, X, _ = fitted
 
-    class NaNModel:
-        classes_ = np.array([0, 1])
+    class NaNModel(ClassifierMixin, BaseEstimator):
+        def __init__(self):
+            self.classes_ = np.array([0, 1])
+
+        def fit(self, X, y):
+            return self
 
         def decision_function(self, X):
             out = np.zeros(X.shape[0])
@@ -240,8 +245,12 @@ def test_a_pass_reports_its_progress_after_every_chunk(fitted):
 def test_an_error_in_a_thread_stops_the_pass_and_its_threads(fitted):
     _, X, _ = fitted
 
-    class Failing:
-        classes_ = np.array([0, 1])
+    class Failing(ClassifierMixin, BaseEstimator):
+        def __init__(self):
+            self.classes_ = np.array([0, 1])
+
+        def fit(self, X, y):
+            return self
 
         def decision_function(self, X):
             raise KeyboardInterrupt

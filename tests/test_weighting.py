@@ -43,7 +43,7 @@ def _check_weights(rows, w, positives, n_negatives, mined):
 def test_each_fit_gets_horvitz_thompson_weights(imbalanced, recording):
     X, y = imbalanced
     clf = HardNegativeMiningClassifier(
-        recording(), weighting=IPW, min_hard_per_round=None, random_state=0
+        recording(), weighting=IPW, min_hard_per_round=1, random_state=0
     ).fit(with_ids(X), y)
     positives = np.flatnonzero(y == 1)
     n_negatives = int((y == 0).sum())

@@ -1,7 +1,7 @@
 """Pools whose rows the process can read: host containers and array namespaces."""
 
 import numpy as np
-from sklearn.externals.array_api_compat import is_cupy_namespace, is_numpy_namespace
+from sklearn.externals.array_api_compat import is_cupy_namespace
 
 from .. import _namespace
 from .._scoring import score_rows, select_pass
@@ -71,7 +71,7 @@ class ArrayPool(Pool):
     # ----------------------------------------------------------- scoring
 
     def rows(self, indices, keep=True):
-        return _namespace.take_rows(self.X, indices)
+        return _namespace.rows_to_host(self.X, indices)
 
     def score(self, model, indices):
         return score_rows(model, self.X, indices, self.scoring)
@@ -119,7 +119,7 @@ class NamespacePool(ArrayPool):
     def __init__(self, X, scoring=None, dtype=np.int16, codes=None):
         super().__init__(X, scoring, dtype, codes)
         self.home = _namespace.namespace_of(X)
-        self._cache = RowCache(lambda rows: _namespace.take_rows(X, rows))
+        self._cache = RowCache(lambda rows: _namespace.rows_to_host(X, rows))
         self._mirror = None if codes is None else self._upload(codes)
 
     def _upload(self, codes):
@@ -140,7 +140,7 @@ class NamespacePool(ArrayPool):
     def _sync(self, rows):
         """Copy the changed codes into the namespace: only they travel."""
         xp = self.home
-        if is_cupy_namespace(xp) or is_numpy_namespace(xp):
+        if is_cupy_namespace(xp):
             index = xp.asarray(np.asarray(rows, dtype=np.int64), device=self.X.device)
             self._mirror[index] = xp.asarray(self._codes[rows], device=self.X.device)
         else:  # the standard has no scatter: copy the codes again
