@@ -69,11 +69,11 @@ def objective(svc, X, y):
 
 def _min_hard(text):
     if text.lower() == "none":
-        return None
+        return 1  # mine until nothing is hard
     return float(text) if "." in text else int(text)
 
 
-def run_one(method, data_dir, loss, C, ratio, cap, seed=0, min_hard=None):
+def run_one(method, data_dir, loss, C, ratio, cap, seed=0, min_hard=1):
     """Fit one method in this process and print its measures as JSON."""
     from sklearn.svm import LinearSVC
 

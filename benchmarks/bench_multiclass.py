@@ -9,7 +9,7 @@ classes of 0.625% each and a background class of 97.5% (``--rows`` rows,
 of which 16 informative (one cluster a class, ``class_sep=1.5``), float64.
 Three fits of LogisticRegression, side by side in one run:
 
-- skhnm multiclass: ``HardNegativeMiningClassifier(negative_label=0)``, its
+- skhnm multiclass: ``MulticlassHardNegativeMiningClassifier(negative_label=0)``, its
   defaults otherwise (one detector per object class, one pass a round);
 - one-vs-rest mining: ``OneVsRestClassifier(HardNegativeMiningClassifier())``
   (five independent binary runs, the background one of them);
@@ -46,7 +46,7 @@ from bench_peers import (
     markdown_to_rst,
 )
 
-from skhnm import HardNegativeMiningClassifier
+from skhnm import HardNegativeMiningClassifier, MulticlassHardNegativeMiningClassifier
 
 OBJECTS = (1, 2, 3, 4)
 
@@ -112,7 +112,7 @@ def run(n_rows, seed, repeats):
         binary = [sum(model.estimators_[k].history_["score_time"]) for k in OBJECTS]
         return [sum(sum(r) for r in runs), float(np.mean(binary))]
 
-    mined = HardNegativeMiningClassifier(negative_label=0, random_state=seed)
+    mined = MulticlassHardNegativeMiningClassifier(negative_label=0, random_state=seed)
     t_mined, score_mined = timed_fits(mined, X, y, repeats, mined_scoring)
     ap_mined, aps_mined = macro_ap(mined, X_test, y_test)
     passes_mined = max(mined.n_rounds_.values()) + 1

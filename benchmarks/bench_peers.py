@@ -644,7 +644,7 @@ def write_rules_summary(frame, out):
         "",
         f"Machine: {machine()}; Python {platform.python_version()}. "
         f"{frame['seed'].nunique()} seeds per cell. Each rule with its default "
-        "value (threshold 'auto', rank_quantile 0.1, k_best 1.0 per positive) "
+        "value (threshold 'auto', rank_quantile 0.1, k_best as many as the positives) "
         "and default ratio and max_rounds; 'RUS' is random undersampling at the "
         "rule's own final negative budget.",
         "",

@@ -5,10 +5,10 @@ Several detectors, one background: multiclass mining
 
 Detection is multiclass: R-CNN (Girshick et al., 2014) trains one linear
 detector per object class, each mining its hard negatives from the same
-windows of background, and scores every class in one product. With
-``negative_label`` set, :class:`~skhnm.HardNegativeMiningClassifier` does
-the same: one detector per class but the background, all mined in lockstep,
-each round scoring the pool once for every detector.
+windows of background, and scores every class in one product.
+:class:`~skhnm.MulticlassHardNegativeMiningClassifier` does the same: one
+detector per class but the background (``negative_label``), all mined in
+lockstep, each round scoring the pool once for every detector.
 
 The objects are the 1,797 handwritten digits of scikit-learn's ``digits``
 (8 x 8 pixels, ten classes); half are trained on, half held out. The
@@ -33,7 +33,11 @@ from sklearn.metrics import average_precision_score
 from sklearn.model_selection import train_test_split
 from sklearn.multiclass import OneVsRestClassifier
 
-from skhnm import HardNegativeMiningClassifier, MiningDisplay
+from skhnm import (
+    HardNegativeMiningClassifier,
+    MiningDisplay,
+    MulticlassHardNegativeMiningClassifier,
+)
 
 BACKGROUND = -1
 
@@ -102,7 +106,7 @@ print(
 # windows per positive, drawn at random; each round adds the background
 # windows it scores above zero.
 detector = LogisticRegression(max_iter=1000)  # raw pixels converge slowly
-mined = HardNegativeMiningClassifier(
+mined = MulticlassHardNegativeMiningClassifier(
     detector, negative_label=BACKGROUND, random_state=0
 )
 t0 = time.perf_counter()
