@@ -464,11 +464,27 @@ def test_cleaning_sampler_proposes_and_ratio_caps(imbalanced):
     assert np.all(np.isin(clf.negative_indices_, tomek.sample_indices_))
 
 
+class _Recording(RandomUnderSampler):
+    """RandomUnderSampler that records the rows it kept (its clones too)."""
+
+    kept = []
+
+    def fit_resample(self, X, y, **params):
+        out = super().fit_resample(X, y, **params)
+        _Recording.kept.append(self.sample_indices_[y[self.sample_indices_] == 0])
+        return out
+
+
 def test_default_sampler_matches_random_under_sampler_size(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(sampler=RandomUnderSampler(), max_rounds=0)
+    _Recording.kept.clear()
+    clf = HardNegativeMiningClassifier(sampler=_Recording(), max_rounds=0)
     clf.fit(X, y)
     assert clf.negative_indices_.size == 3 * y.sum()
+    # The first negatives are the sampler's choice (every row is a training
+    # row here, so its indices are rows of X).
+    (kept,) = _Recording.kept
+    np.testing.assert_array_equal(clf.negative_indices_, np.sort(kept))
 
 
 def test_sampler_without_sample_indices_is_refused(imbalanced):
@@ -654,7 +670,10 @@ def test_clone_and_params_do_not_touch_the_estimator(imbalanced):
     assert copy.get_params()["estimator__C"] == 0.5
     clf.fit(X, y)
     assert not hasattr(est, "coef_")
-    assert clf.estimator_ is not est
+    # The parameter is the user's object, untouched; the fitted one a clone.
+    assert clf.get_params()["estimator"] is est
+    assert est.get_params() == LogisticRegression(C=0.5).get_params()
+    assert hasattr(clf.estimator_, "coef_") and clf.estimator_.C == 0.5
 
 
 def test_verbose_prints_one_line_per_round(imbalanced, capsys):

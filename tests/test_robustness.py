@@ -142,14 +142,29 @@ def _fits_or_raises_clearly(clf, pool, y, fitted_attribute):
     estimator=st.sampled_from(sorted(ESTIMATORS)),
     layout=st.sampled_from(["dense", "csr", "array_api", "frame"]),
 )
-def test_fits_consistently_or_raises_a_clear_error(problem, params, estimator, layout):
+def _binary_examples(problem, params, estimator, layout):
     X, y, pos_label = problem
     clf = HardNegativeMiningClassifier(
         ESTIMATORS[estimator](), pos_label=pos_label, random_state=0, **params
     )
     pool = _layout(X, layout)
-    if _fits_or_raises_clearly(clf, pool, y, "estimator_"):
+    fitted = _fits_or_raises_clearly(clf, pool, y, "estimator_")
+    _FITTED.append(fitted)
+    if fitted:
         _check_fitted(clf, pool if layout != "array_api" else X, y, pos_label)
+
+
+# Whether each drawn example fitted: a property that held because every fit
+# raised would say nothing about fitted estimators. The draws are small and
+# often degenerate on purpose (one positive, no negative outside a
+# validation split); a quarter of them must fit.
+_FITTED = []
+
+
+def test_fits_consistently_or_raises_a_clear_error():
+    _FITTED.clear()
+    _binary_examples()
+    assert sum(_FITTED) >= 0.25 * len(_FITTED), (sum(_FITTED), len(_FITTED))
 
 
 @st.composite
@@ -186,15 +201,15 @@ def multiclass_problems(draw):
     estimator=st.sampled_from(sorted(ESTIMATORS)),
     layout=st.sampled_from(["dense", "csr", "array_api", "frame"]),
 )
-def test_multiclass_fits_consistently_or_raises_a_clear_error(
-    problem, params, estimator, layout
-):
+def _multiclass_examples(problem, params, estimator, layout):
     X, y, background = problem
     clf = MulticlassHardNegativeMiningClassifier(
         ESTIMATORS[estimator](), negative_label=background, random_state=0, **params
     )
     pool = _layout(X, layout)
-    if not _fits_or_raises_clearly(clf, pool, y, "estimators_"):
+    fitted = _fits_or_raises_clearly(clf, pool, y, "estimators_")
+    _FITTED.append(fitted)
+    if not fitted:
         return
     classes = np.unique(y)
     np.testing.assert_array_equal(clf.classes_, classes)
@@ -212,6 +227,12 @@ def test_multiclass_fits_consistently_or_raises_a_clear_error(
         if hasattr(clf, method):
             out = np.asarray(getattr(clf, method)(data), dtype=float)
             assert out.shape == (y.size, classes.size) and np.all(np.isfinite(out))
+
+
+def test_multiclass_fits_consistently_or_raises_a_clear_error():
+    _FITTED.clear()
+    _multiclass_examples()
+    assert sum(_FITTED) >= 0.25 * len(_FITTED), (sum(_FITTED), len(_FITTED))
 
 
 # ------------------------------------------------------ degenerate cases
