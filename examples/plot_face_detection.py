@@ -24,19 +24,53 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from skimage import color, data, feature, transform
+from numpy.lib.stride_tricks import sliding_window_view
+from skimage import color, data, transform
 from sklearn.metrics import PrecisionRecallDisplay, average_precision_score
 from sklearn.svm import LinearSVC
 
 from skhnm import HardNegativeMiningClassifier, MiningDisplay
 
 WINDOW = 25  # lfw_subset's faces are 25 x 25 pixels
+_EDGES = 20.0 * np.arange(10)  # the 9 orientation bins, over 0-180 degrees
 
 
-def hog(window):
-    return feature.hog(
-        window, orientations=9, pixels_per_cell=(6, 6), cells_per_block=(2, 2)
+def hog(windows, batch=4096):
+    """HOG descriptors of 25 x 25 windows, a row each.
+
+    The same numbers as ``skimage.feature.hog(window, orientations=9,
+    pixels_per_cell=(6, 6), cells_per_block=(2, 2))`` (L2-Hys blocks, to
+    1e-7), computed for a batch of windows at once instead of one call per
+    window, which took most of this example's time.
+    """
+    out = [_hog_batch(windows[i : i + batch]) for i in range(0, len(windows), batch)]
+    return np.concatenate(out)
+
+
+def _hog_batch(w):
+    n = w.shape[0]
+    g_row, g_col = np.zeros_like(w), np.zeros_like(w)
+    g_row[:, 1:-1, :] = w[:, 2:, :] - w[:, :-2, :]  # zero on the window's border
+    g_col[:, :, 1:-1] = w[:, :, 2:] - w[:, :, :-2]
+    magnitude = np.hypot(g_col, g_row)[:, :24, :24]  # the 4 x 4 cells of 6 x 6
+    angle = (np.rad2deg(np.arctan2(g_row, g_col)) % 180)[:, :24, :24]
+    bins = np.searchsorted(_EDGES, angle, side="right") - 1
+    magnitude = np.where(bins < 9, magnitude, 0.0)  # 180 after rounding: no bin
+    cell = np.arange(24) // 6
+    index = (np.arange(n)[:, None, None] * 4 + cell[:, None]) * 4 + cell
+    index = index * 9 + np.minimum(bins, 8)
+    cells = np.bincount(index.ravel(), magnitude.ravel(), n * 144) / 36
+    cells = cells.reshape(n, 4, 4, 9)
+    blocks = np.stack(
+        [cells[:, r : r + 2, c : c + 2] for r in range(3) for c in range(3)], axis=1
     )
+    # L2-Hys: normalise each block, clip at 0.2, normalise again.
+    blocks = np.minimum(blocks / _l2(blocks), 0.2)
+    return (blocks / _l2(blocks)).reshape(n, -1)
+
+
+def _l2(blocks):
+    return np.sqrt((blocks**2).sum(axis=(2, 3, 4), keepdims=True) + 1e-10)
 
 
 def gray(image):
@@ -47,12 +81,15 @@ def gray(image):
 
 
 def windows(image, scales, step=6):
-    """Every window at every scale, with its box in the original image."""
+    """Every window at every scale, and its box in the original image."""
+    found, boxes = [], []
     for scale in scales:
         scaled = transform.rescale(image, scale, anti_aliasing=True)
-        for r in range(0, scaled.shape[0] - WINDOW + 1, step):
-            for c in range(0, scaled.shape[1] - WINDOW + 1, step):
-                yield scaled[r : r + WINDOW, c : c + WINDOW], (r, c, scale)
+        view = sliding_window_view(scaled, (WINDOW, WINDOW))[::step, ::step]
+        found.append(view.reshape(-1, WINDOW, WINDOW))
+        rows, cols = np.indices(view.shape[:2]).reshape(2, -1) * step
+        boxes += [(r, c, scale) for r, c in zip(rows, cols, strict=True)]
+    return np.concatenate(found), boxes
 
 
 lfw = data.lfw_subset()
@@ -66,8 +103,8 @@ def with_mirrors(images):
     return np.concatenate([images, images[:, :, ::-1]])
 
 
-X_pos = np.array([hog(f) for f in with_mirrors(faces[train_faces])])
-X_pos_test = np.array([hog(f) for f in with_mirrors(faces[test_faces])])
+X_pos = hog(with_mirrors(faces[train_faces]))
+X_pos_test = hog(with_mirrors(faces[test_faces]))
 
 # Face-free images; two are held out for testing, with LFW's non-face crops.
 pool_images = {
@@ -91,12 +128,12 @@ test_images = {"cell": data.cell(), "retina": data.retina()[::3, ::3]}
 scales = (1.0, 0.6, 0.35)
 
 t0 = time.perf_counter()
-X_pool = np.array(
-    [hog(w) for img in pool_images.values() for w, _ in windows(gray(img), scales)]
+X_pool = np.concatenate(
+    [hog(windows(gray(img), scales)[0]) for img in pool_images.values()]
 )
-X_neg_test = np.array(
-    [hog(w) for img in test_images.values() for w, _ in windows(gray(img), scales)]
-    + [hog(f) for f in non_faces]
+X_neg_test = np.concatenate(
+    [hog(windows(gray(img), scales)[0]) for img in test_images.values()]
+    + [hog(non_faces)]
 )
 print(
     f"{X_pos.shape[0]} training faces, a pool of {X_pool.shape[0]:,} windows "
@@ -152,8 +189,8 @@ ax.set_title(f"Held-out windows, {budget:,} negatives each")
 # trained on random negatives fires on hundreds of windows and the mined one
 # on a few dozen: mining removed most of the false alarms.
 photo = gray(data.astronaut())
-boxes = list(windows(photo, scales=(0.32, 0.29, 0.26, 0.23, 0.2), step=2))
-H = np.array([hog(w) for w, _ in boxes], dtype=np.float32)
+photo_windows, boxes = windows(photo, scales=(0.32, 0.29, 0.26, 0.23, 0.2), step=2)
+H = hog(photo_windows).astype(np.float32)
 
 
 def detections(model, max_boxes=5):
@@ -162,7 +199,7 @@ def detections(model, max_boxes=5):
     for i in np.argsort(-scores):
         if len(keep) == max_boxes:
             break
-        r, c, s = boxes[i][1]
+        r, c, s = boxes[i]
         box = np.array([r, c, r + WINDOW, c + WINDOW]) / s
         if all(_overlap(box, other) < 0.3 for other, _ in keep):
             keep.append((box, scores[i]))
