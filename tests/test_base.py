@@ -51,7 +51,7 @@ PAIRS = [
 @pytest.fixture(scope="module")
 def task():
     return make_classification(
-        n_samples=300, n_features=5, weights=[0.85], flip_y=0.02, random_state=0
+        n_samples=200, n_features=5, weights=[0.85], flip_y=0.02, random_state=0
     )
 
 

@@ -118,7 +118,9 @@ def test_a_pool_larger_than_a_workers_memory_is_mined_without_gathering_it():
         distributed.Client(cluster) as client,
     ):
         X = da.random.RandomState(0).standard_normal((n, d), chunks=(50_000, d))
-        y = (X[:, 0] + 0.5 * X[:, 1] > 3.2).astype(np.int8)
+        # The labels (2 MB) are kept on the workers, as a user would: every
+        # pass over X then regenerates it once, not again for y.
+        y = (X[:, 0] + 0.5 * X[:, 1] > 3.2).astype(np.int8).persist()
         assert X.nbytes > 1.9 * 400 * 2**20
         clf = HardNegativeMiningClassifier(
             LinearSVC(),
