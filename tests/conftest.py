@@ -202,3 +202,18 @@ def mine_scripted(
     )
     result.fits = fits
     return result
+
+
+@pytest.fixture
+def task():
+    """6,000 rows, 3% positives, several rounds of mining (rounds, warm starts)."""
+    X, y = make_classification(
+        n_samples=6000,
+        n_features=12,
+        n_informative=6,
+        weights=[0.97],
+        class_sep=0.8,
+        flip_y=0.0,
+        random_state=1,
+    )
+    return X, y

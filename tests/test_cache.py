@@ -2,17 +2,13 @@
 
 import numpy as np
 import pytest
-from conftest import mine_scripted, with_ids
+from conftest import with_ids
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC, LinearSVC
+from sklearn.svm import LinearSVC
 
 from skhnm import HardNegativeMiningClassifier
-from skhnm._learner import support_rows
-from skhnm._mining import plan_cache
 
 
 def svm_objective(svc, X, y):
@@ -129,90 +125,3 @@ def test_max_negatives_warns_when_protected_negatives_exceed_it(imbalanced):
     assert rec[0].filename == __file__
     assert clf.history_["n_evicted"] == [0, 0, 0]
     assert clf.history_["n_added"][:2] == [1, 1]  # mining still progresses
-
-
-def test_plan_cache_evicts_below_evict_threshold_but_never_kept_rows():
-    scores = np.array([-3.0, -2.5, -0.5, 0.2, -4.0])
-    keep = np.array([False, True, True, True, False])
-    n_add, evict, held = plan_cache(scores, keep, 7, -2.0, None)
-    assert n_add == 7 and held
-    np.testing.assert_array_equal(evict, [True, False, False, False, True])
-
-
-def test_plan_cache_bound_limits_additions_then_evicts_the_easiest():
-    scores = np.array([-1.5, -3.0, -2.0, 0.5, -2.5])
-    keep = scores >= -1.0
-    # 5 working, bound 5, 10 on offer: room = 5 - 1 kept = 4 additions, and
-    # all 4 evictable negatives leave to make room.
-    n_add, evict, held = plan_cache(scores, keep, 10, None, 5)
-    assert (n_add, held) == (4, True)
-    np.testing.assert_array_equal(evict, [True, True, True, False, True])
-    # 2 on offer: evict only the 2 easiest.
-    n_add, evict, held = plan_cache(scores, keep, 2, None, 5)
-    assert (n_add, held) == (2, True)
-    np.testing.assert_array_equal(evict, [False, True, False, False, True])
-    # Nothing needs to go when there is room.
-    n_add, evict, held = plan_cache(scores, keep, 2, None, 10)
-    assert (n_add, held) == (2, True) and not evict.any()
-
-
-def test_plan_cache_keeps_protected_rows_over_the_bound():
-    scores = np.array([0.0, 0.1, 0.2])
-    keep = np.ones(3, dtype=bool)
-    n_add, evict, held = plan_cache(scores, keep, 5, -1.0, 2)
-    assert n_add == 1 and not evict.any() and not held
-
-
-def test_support_vectors_are_protected(imbalanced):
-    X, y = imbalanced
-    train = np.sort(
-        np.concatenate([np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:300]])
-    )
-    for model in (
-        SVC().fit(X[train], y[train]),
-        make_pipeline(StandardScaler(), SVC()).fit(X[train], y[train]),
-    ):
-        final = model[-1] if hasattr(model, "steps") else model
-        rows = np.flatnonzero(y == 0)[:300]
-        mask = support_rows(model, train, rows)
-        np.testing.assert_array_equal(
-            np.sort(rows[mask]), np.sort(np.intersect1d(train[final.support_], rows))
-        )
-        assert mask.any() and not mask.all()
-    lr = LogisticRegression().fit(X[train], y[train])
-    assert not support_rows(lr, train, train).any()
-
-
-def test_mine_passes_protected_rows_to_the_cache():
-    pool = np.arange(10, 60)
-    scores = np.linspace(-5, 5, 50)  # row 10 + i scores scores[i]
-    evicted_protected = []
-
-    def protected(model, train_rows, rows):
-        return rows % 2 == 0  # even rows are "support vectors"
-
-    def score(model, rows, rnd):
-        return scores[rows - 10]
-
-    def fit(rows, rnd):
-        if rnd:
-            gone = np.setdiff1d(previous[-1], rows)
-            evicted_protected.extend(gone[gone % 2 == 0])
-        previous.append(rows)
-        return rnd
-
-    previous = []
-    result = mine_scripted(
-        score,
-        n_rows=60,
-        positives=np.arange(10),
-        initial=pool[:20],
-        fit=fit,
-        threshold=0.0,
-        max_rounds=3,
-        evict_threshold=-1.0,
-        protected=protected,
-    )
-    assert evicted_protected == []
-    # All 20 initial rows score below -1; the 10 odd ones are evictable.
-    assert sum(result.history["n_evicted"]) == 10

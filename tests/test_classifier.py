@@ -7,15 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from conftest import with_ids
-from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imb_pipeline
-from imblearn.under_sampling import (
-    ClusterCentroids,
-    NearMiss,
-    RandomUnderSampler,
-    TomekLinks,
-)
-from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import NotFittedError
@@ -40,20 +32,6 @@ def fit_working_set(clf, X, y, **fit_params):
 
 
 # ---------------------------------------------------------------- working set
-
-
-@pytest.mark.parametrize("ratio", [0.5, 1.0, 2.5, 3.0, 7.0])
-def test_initial_ratio_is_exact(imbalanced, ratio):
-    X, y = imbalanced
-    clf = HardNegativeMiningClassifier(ratio=ratio, max_rounds=0, random_state=0)
-    clf.fit(X, y)
-    n_pos = int(y.sum())
-    assert clf.negative_indices_.size == round(ratio * n_pos)
-    assert clf.history_["n_negatives"] == [round(ratio * n_pos)]
-    assert np.all(y[clf.negative_indices_] == 0)
-    assert np.all(clf.mined_round_[clf.negative_indices_] == 0)
-    assert np.all(clf.mined_round_[y == 1] == 0)
-    assert clf.termination_condition_ in ("max_rounds", "no_hard_negatives")
 
 
 def test_estimator_is_trained_on_the_final_working_set(imbalanced):
@@ -148,19 +126,6 @@ def test_stops_at_max_rounds(imbalanced):
     assert clf.history_["n_hard"][-1] > 0
 
 
-def test_pool_exhausted_warns_and_uses_every_negative(imbalanced):
-    X, y = imbalanced
-    keep = np.concatenate([np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:100]])
-    clf = HardNegativeMiningClassifier(random_state=0)
-    with pytest.warns(
-        UserWarning, match=r"ratio=3.0 asks for more initial negatives"
-    ) as record:
-        clf.fit(X[keep], y[keep])
-    assert record[0].filename == __file__  # points at the caller's line
-    assert clf.termination_condition_ == "pool_exhausted"
-    assert clf.negative_indices_.size == 100
-
-
 def test_pool_exhausted_by_mining(imbalanced):
     X, y = imbalanced
     clf = HardNegativeMiningClassifier(threshold=-np.inf, random_state=0).fit(X, y)
@@ -210,15 +175,6 @@ def test_early_stopping_validation_rows_are_never_used(imbalanced, recording):
         if kind == "fit" or not np.array_equal(rows, val):
             assert np.intersect1d(rows, val).size == 0
     assert np.all(clf.mined_round_[val] == -1)
-
-
-def test_early_stopping_needs_both_classes_in_the_split():
-    X = np.random.default_rng(0).normal(size=(50, 3))
-    y = np.zeros(50, dtype=int)
-    y[0] = 1
-    clf = HardNegativeMiningClassifier(n_iter_no_change=2)
-    with pytest.raises(ValueError, match="early stopping needs a stratified"):
-        clf.fit(X, y)
 
 
 # -------------------------------------------------------------------- history
@@ -303,50 +259,6 @@ def test_sample_weight_changes_the_model_as_a_direct_fit_would(imbalanced):
     clf.fit(X, y, sample_weight=weights)
     expected = fit_working_set(clf, X, y, sample_weight=weights)
     np.testing.assert_allclose(clf.estimator_.coef_, expected.coef_)
-
-
-def test_sample_weight_needs_an_estimator_that_takes_it(imbalanced):
-    X, y = imbalanced
-
-    class NoWeights(ClassifierMixin, BaseEstimator):
-        def fit(self, X, y):
-            self.classes_ = np.unique(y)
-            return self
-
-        def decision_function(self, X):
-            return np.zeros(X.shape[0])
-
-    with pytest.raises(TypeError, match="does not accept sample_weight"):
-        HardNegativeMiningClassifier(NoWeights()).fit(
-            X, y, sample_weight=np.ones(y.size)
-        )
-
-
-def test_metadata_routing_of_sample_weight(imbalanced, recording):
-    X, y = imbalanced
-    weights = np.random.default_rng(1).uniform(0.5, 2.0, size=y.size)
-    with config_context(enable_metadata_routing=True):
-        est = recording().set_fit_request(sample_weight=True)
-        clf = HardNegativeMiningClassifier(est, max_rounds=1, random_state=0)
-        clf.fit(with_ids(X), y, sample_weight=weights)
-        fits = [(rows, w) for kind, rows, w, _ in recording.log if kind == "fit"]
-        assert fits and all(np.array_equal(w, weights[rows]) for rows, w in fits)
-
-        # Metadata nobody asked for is an error, as everywhere in scikit-learn.
-        unrequested = HardNegativeMiningClassifier(
-            recording().set_fit_request(sample_weight=False), max_rounds=1
-        )
-        with pytest.raises(TypeError, match="not routed to any object"):
-            unrequested.fit(with_ids(X), y, sample_weight=weights)
-
-        router = clf.get_metadata_routing()
-        assert "sample_weight" in str(router)
-
-
-def test_fit_params_without_routing_raise(imbalanced):
-    X, y = imbalanced
-    with pytest.raises(ValueError, match="enable_metadata_routing"):
-        HardNegativeMiningClassifier().fit(X, y, groups=np.zeros(y.size))
 
 
 # ------------------------------------------------------------------- inputs
@@ -439,116 +351,7 @@ def test_probability_threshold_selects_by_positive_probability(imbalanced):
 # ------------------------------------------------------------------ samplers
 
 
-def test_nearmiss_sampler_honours_ratio(imbalanced):
-    X, y = imbalanced
-    clf = HardNegativeMiningClassifier(sampler=NearMiss(), ratio=2.0, max_rounds=0)
-    clf.fit(X, y)
-    assert clf.negative_indices_.size == 2 * y.sum()
-    expected = NearMiss(sampling_strategy={0: int(2 * y.sum())})
-    expected.fit_resample(X, y)
-    chosen = expected.sample_indices_
-    np.testing.assert_array_equal(
-        clf.negative_indices_, np.sort(chosen[y[chosen] == 0])
-    )
-
-
-def test_cleaning_sampler_proposes_and_ratio_caps(imbalanced):
-    X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
-        sampler=TomekLinks(), max_rounds=0, random_state=0
-    )
-    clf.fit(X, y)
-    assert clf.negative_indices_.size == round(3 * y.sum())
-    tomek = TomekLinks().fit(X, y)
-    tomek.fit_resample(X, y)
-    assert np.all(np.isin(clf.negative_indices_, tomek.sample_indices_))
-
-
-class _Recording(RandomUnderSampler):
-    """RandomUnderSampler that records the rows it kept (its clones too)."""
-
-    kept = []
-
-    def fit_resample(self, X, y, **params):
-        out = super().fit_resample(X, y, **params)
-        _Recording.kept.append(self.sample_indices_[y[self.sample_indices_] == 0])
-        return out
-
-
-def test_default_sampler_matches_random_under_sampler_size(imbalanced):
-    X, y = imbalanced
-    _Recording.kept.clear()
-    clf = HardNegativeMiningClassifier(sampler=_Recording(), max_rounds=0)
-    clf.fit(X, y)
-    assert clf.negative_indices_.size == 3 * y.sum()
-    # The first negatives are the sampler's choice (every row is a training
-    # row here, so its indices are rows of X).
-    (kept,) = _Recording.kept
-    np.testing.assert_array_equal(clf.negative_indices_, np.sort(kept))
-
-
-def test_sampler_without_sample_indices_is_refused(imbalanced):
-    X, y = imbalanced
-    with pytest.raises(TypeError, match="does not expose sample_indices_"):
-        HardNegativeMiningClassifier(sampler=NoIndices(), ratio=0.5).fit(X, y)
-
-
-class NoIndices(RandomUnderSampler):
-    """An under-sampler that does not say which rows it kept."""
-
-    def fit_resample(self, X, y, **params):
-        out = super().fit_resample(X, y, **params)
-        del self.sample_indices_
-        return out
-
-
-@pytest.mark.parametrize("sampler", [SMOTE(), ClusterCentroids()], ids=str)
-def test_samplers_that_make_rows_are_refused_before_any_work(
-    imbalanced, sampler, monkeypatch
-):
-    X, y = imbalanced
-
-    def never(*args, **kwargs):
-        raise AssertionError("the sampler ran")
-
-    monkeypatch.setattr(type(sampler), "fit_resample", never)
-    monkeypatch.setattr(LogisticRegression, "fit", never)
-    with pytest.raises(TypeError, match="makes new rows"):
-        HardNegativeMiningClassifier(sampler=sampler).fit(X, y)
-
-
 # --------------------------------------------------------------------- errors
-
-
-@pytest.mark.parametrize(
-    "y, match",
-    [
-        (np.zeros(60, dtype=int), "y has 1 class"),
-        (np.arange(60) % 3, "Only binary classification is supported"),
-        (np.linspace(0, 1, 60), "Unknown label type"),
-    ],
-)
-def test_bad_targets(y, match):
-    X = np.random.default_rng(0).normal(size=(60, 3))
-    with pytest.raises(ValueError, match=match):
-        HardNegativeMiningClassifier().fit(X, y)
-
-
-def test_pos_label_not_in_y(imbalanced):
-    X, y = imbalanced
-    with pytest.raises(ValueError, match=r"pos_label=5 is not a class of y"):
-        HardNegativeMiningClassifier(pos_label=5).fit(X, y)
-
-
-def test_nan_is_refused_unless_the_estimator_takes_it(imbalanced):
-    X, y = imbalanced
-    X = X.copy()
-    X[np.flatnonzero(y == 0)[-1], 0] = np.nan  # a pool row, likely never trained on
-    with pytest.raises(ValueError, match="Input X contains NaN"):
-        HardNegativeMiningClassifier().fit(X, y)
-    clf = HardNegativeMiningClassifier(HistGradientBoostingClassifier(max_iter=20))
-    clf.fit(X, y)
-    assert get_tags(clf).input_tags.allow_nan
 
 
 def test_response_method_the_estimator_lacks():
@@ -676,16 +479,6 @@ def test_clone_and_params_do_not_touch_the_estimator(imbalanced):
     assert hasattr(clf.estimator_, "coef_") and clf.estimator_.C == 0.5
 
 
-def test_verbose_prints_one_line_per_round(imbalanced, capsys):
-    X, y = imbalanced
-    clf = HardNegativeMiningClassifier(threshold=-1.0, verbose=1, random_state=0)
-    clf.fit(X, y)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == clf.n_rounds_ + 1
-    assert lines[0].startswith("[skhnm] round 0:")
-    assert f"{clf.history_['n_hard'][0]} hard" in lines[0]
-
-
 # -------------------------------------------------- pipelines and searches
 
 
@@ -697,6 +490,7 @@ def test_inside_sklearn_and_imblearn_pipelines(imbalanced):
     np.testing.assert_allclose(sk.decision_function(X), imb.decision_function(X))
 
 
+@pytest.mark.slow
 def test_grid_search_over_mining_and_estimator_parameters(imbalanced):
     X, y = imbalanced
     search = GridSearchCV(
@@ -737,24 +531,6 @@ def test_grid_search_over_mining_and_estimator_parameters(imbalanced):
         ]
         assert any(scores[i] != scores[j] for i, j in pairs), name
     assert search.best_params_ == results["params"][int(np.argmax(scores))]
-
-
-def test_early_stopping_scores_the_positive_class_with_string_labels(imbalanced):
-    from sklearn.metrics import average_precision_score
-
-    X, y = imbalanced
-    labels = np.where(y == 1, "a", "z")  # the positive class is classes_[0]
-    clf = HardNegativeMiningClassifier(
-        pos_label="a", n_iter_no_change=2, max_rounds=2, random_state=0
-    ).fit(X, labels)
-    val = clf.validation_indices_
-    # estimator_ is the best round's model: its validation score is the
-    # average precision of class "a", whose scores are the negated decisions.
-    expected = average_precision_score(
-        labels[val] == "a", -clf.estimator_.decision_function(X[val])
-    )
-    assert clf.history_["validation_score"][clf.best_round_] == pytest.approx(expected)
-    assert all(0.0 < s <= 1.0 for s in clf.history_["validation_score"])
 
 
 # ------------------------------------------------------------ deprecations
@@ -821,3 +597,16 @@ def test_the_public_parameters_are_at_most_24():
     multiclass = set(MulticlassHardNegativeMiningClassifier().get_params(deep=False))
     assert deprecated <= binary and len(binary - deprecated) == 24
     assert len(multiclass) == 24 and binary - deprecated - multiclass == {"pos_label"}
+
+
+def test_the_feature_names_warning_shows_once(imbalanced):
+    pd = pytest.importorskip("pandas")
+    X, y = imbalanced
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = HardNegativeMiningClassifier(random_state=0).fit(frame, y)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        clf.predict(X)
+    said = [w for w in record if "feature names" in str(w.message)]
+    assert len(said) == 1
+    assert "HardNegativeMiningClassifier" in str(said[0].message)

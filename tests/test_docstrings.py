@@ -7,7 +7,9 @@ import pytest
 import skhnm._classifier
 import skhnm._compiled
 import skhnm._mining
+import skhnm._multiclass
 import skhnm._plot
+import skhnm._rows
 import skhnm._scoring
 import skhnm._selection
 
@@ -18,7 +20,9 @@ import skhnm._selection
         skhnm._classifier,
         skhnm._compiled,
         skhnm._mining,
+        skhnm._multiclass,
         skhnm._plot,
+        skhnm._rows,
         skhnm._scoring,
         skhnm._selection,
     ],

@@ -105,6 +105,7 @@ def _peak_of_fit(clf, X, y):
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
     """Everything fit allocates, as tracemalloc sees it (NumPy reports to it).
 
@@ -137,6 +138,7 @@ def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
     assert peak < 4 * n + 3 * working_bytes + 8 * 2**20, peak / n
 
 
+@pytest.mark.slow
 def test_multiclass_bookkeeping_is_two_bytes_a_row_and_detector():
     """Three detectors over one 64 MB pool: one int16 code per row and
     detector, and each detector's mined_round_ (one byte a row), plus the

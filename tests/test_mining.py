@@ -3,9 +3,12 @@
 import math
 
 import numpy as np
+import pytest
 from conftest import mine_scripted
+from sklearn.linear_model import LogisticRegression
 
-from skhnm._mining import HISTORY_KEYS
+from skhnm import HardNegativeMiningClassifier
+from skhnm._mining import HISTORY_KEYS, plan_cache
 
 POOL = np.arange(10, 110)  # 100 negatives; rows 0-9 are positives
 POSITIVES = np.arange(10)
@@ -247,3 +250,108 @@ def test_ties_among_negatives_are_informative_when_positives_stand_out():
     )
     assert result.termination == "no_hard_negatives"
     assert result.history["n_random"] == [0]
+
+
+@pytest.mark.parametrize("min_hard", [40, 0.2])
+def test_a_round_with_too_few_hard_negatives_ends_the_run(task, min_hard):
+    X, y = task
+    params = dict(max_hard_per_round=100, random_state=0)
+    ref = HardNegativeMiningClassifier(
+        LogisticRegression(), min_hard_per_round=1, **params
+    ).fit(X, y)
+    h = ref.history_
+    bound = [
+        min_hard if isinstance(min_hard, int) else min_hard * n
+        for n in h["n_negatives"]
+    ]
+    first = next(
+        r for r, (n, b) in enumerate(zip(h["n_hard"], bound, strict=True)) if n < b
+    )
+    assert 0 < h["n_hard"][first]  # the rule, not "no_hard_negatives", stops it
+    clf = HardNegativeMiningClassifier(
+        LogisticRegression(), min_hard_per_round=min_hard, **params
+    ).fit(X, y)
+    assert clf.termination_condition_ == "few_hard_negatives"
+    assert clf.n_rounds_ == first
+    assert clf.history_["n_added"][-1] == 0  # they were not added
+    assert clf.history_["n_hard"] == h["n_hard"][: first + 1]
+    np.testing.assert_array_equal(
+        clf.negative_indices_,
+        np.flatnonzero(
+            (ref.mined_round_ >= 0) & (ref.mined_round_ <= first) & (y == 0)
+        ),
+    )
+
+
+def test_min_hard_per_round_is_validated(task):
+    X, y = task
+    for bad in (0, 1.0, -0.5):
+        with pytest.raises(ValueError, match="min_hard_per_round"):
+            HardNegativeMiningClassifier(min_hard_per_round=bad).fit(X, y)
+
+
+def test_plan_cache_evicts_below_evict_threshold_but_never_kept_rows():
+    scores = np.array([-3.0, -2.5, -0.5, 0.2, -4.0])
+    keep = np.array([False, True, True, True, False])
+    n_add, evict, held = plan_cache(scores, keep, 7, -2.0, None)
+    assert n_add == 7 and held
+    np.testing.assert_array_equal(evict, [True, False, False, False, True])
+
+
+def test_plan_cache_bound_limits_additions_then_evicts_the_easiest():
+    scores = np.array([-1.5, -3.0, -2.0, 0.5, -2.5])
+    keep = scores >= -1.0
+    # 5 working, bound 5, 10 on offer: room = 5 - 1 kept = 4 additions, and
+    # all 4 evictable negatives leave to make room.
+    n_add, evict, held = plan_cache(scores, keep, 10, None, 5)
+    assert (n_add, held) == (4, True)
+    np.testing.assert_array_equal(evict, [True, True, True, False, True])
+    # 2 on offer: evict only the 2 easiest.
+    n_add, evict, held = plan_cache(scores, keep, 2, None, 5)
+    assert (n_add, held) == (2, True)
+    np.testing.assert_array_equal(evict, [False, True, False, False, True])
+    # Nothing needs to go when there is room.
+    n_add, evict, held = plan_cache(scores, keep, 2, None, 10)
+    assert (n_add, held) == (2, True) and not evict.any()
+
+
+def test_plan_cache_keeps_protected_rows_over_the_bound():
+    scores = np.array([0.0, 0.1, 0.2])
+    keep = np.ones(3, dtype=bool)
+    n_add, evict, held = plan_cache(scores, keep, 5, -1.0, 2)
+    assert n_add == 1 and not evict.any() and not held
+
+
+def test_mine_passes_protected_rows_to_the_cache():
+    pool = np.arange(10, 60)
+    scores = np.linspace(-5, 5, 50)  # row 10 + i scores scores[i]
+    evicted_protected = []
+
+    def protected(model, train_rows, rows):
+        return rows % 2 == 0  # even rows are "support vectors"
+
+    def score(model, rows, rnd):
+        return scores[rows - 10]
+
+    def fit(rows, rnd):
+        if rnd:
+            gone = np.setdiff1d(previous[-1], rows)
+            evicted_protected.extend(gone[gone % 2 == 0])
+        previous.append(rows)
+        return rnd
+
+    previous = []
+    result = mine_scripted(
+        score,
+        n_rows=60,
+        positives=np.arange(10),
+        initial=pool[:20],
+        fit=fit,
+        threshold=0.0,
+        max_rounds=3,
+        evict_threshold=-1.0,
+        protected=protected,
+    )
+    assert evicted_protected == []
+    # All 20 initial rows score below -1; the 10 odd ones are evictable.
+    assert sum(result.history["n_evicted"]) == 10

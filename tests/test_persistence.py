@@ -122,3 +122,19 @@ def test_a_buffer_round_trip_keeps_no_reference_to_the_pool(imbalanced):
     # Index arrays grow with the rows (8 bytes each), the pool's rows do not.
     assert buf_big.tell() - buf_small.tell() < 9 * 8 * (big_X.shape[0] - X.shape[0])
     assert buf_big.tell() < big_X.nbytes / 4
+
+
+def test_a_saved_model_holds_one_byte_a_row_and_can_drop_it():
+    rng = np.random.default_rng(0)
+    n = 300_000
+    X = rng.standard_normal((n, 4))
+    y = (X[:, 0] > 2.5).astype(int)
+    clf = HardNegativeMiningClassifier(random_state=0).fit(X, y)
+    assert clf.mined_round_.dtype == np.int8
+    size = len(pickle.dumps(clf))
+    # One byte a row of mined_round_, plus the working set's indices.
+    assert size < n + 8 * clf.negative_indices_.size + 50_000
+    del clf.mined_round_, clf.negative_indices_  # as the user guide says
+    small = pickle.loads(pickle.dumps(clf))
+    assert len(pickle.dumps(small)) < 50_000
+    np.testing.assert_array_equal(small.predict(X[:100]), clf.predict(X[:100]))

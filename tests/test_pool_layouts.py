@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
-from skhnm import HardNegativeMiningClassifier, _namespace, _progress
+from skhnm import HardNegativeMiningClassifier, _namespace
 
 
 def _mlp():
@@ -169,38 +169,6 @@ def test_array_api_pools_are_checked(imbalanced):
         clf.fit(array_api_strict.asarray(X > 0), y)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         clf.fit(array_api_strict.asarray(X), y[:-1])
-
-
-def _fit_with_progress(X, y):
-    return HardNegativeMiningClassifier(
-        LinearSVC(),
-        threshold=-1.0,
-        max_rounds=1,
-        batch_size=100,
-        verbose=2,
-        random_state=0,
-    ).fit(X, y)
-
-
-@pytest.mark.parametrize("tqdm_installed", [False, True])
-def test_verbose_2_reports_progress_over_each_pass(
-    imbalanced, capsys, monkeypatch, tqdm_installed
-):
-    if tqdm_installed:
-        pytest.importorskip("tqdm")
-    else:
-        monkeypatch.setattr(_progress, "_tqdm", lambda: None)
-    _fit_with_progress(*imbalanced)
-    captured = capsys.readouterr()
-    if tqdm_installed:  # a bar on stderr, no plain progress lines
-        assert "[skhnm] round 0" in captured.err and "rows" in captured.err
-        assert "rows (" not in captured.out
-    else:
-        out = captured.out
-        assert "[skhnm] round 0: scored" in out and "(100%)" in out
-        assert "[skhnm] round 1: scored" in out
-        # About one line per tenth of a pass, not one per chunk.
-        assert out.count("round 0: scored") <= 11
 
 
 @pytest.fixture

@@ -90,6 +90,7 @@ def test_max_hard_per_round_caps_every_rule(imbalanced):
         assert max(clf.history_["n_added"]) <= 7, criterion
 
 
+@pytest.mark.slow
 def test_a_grid_search_chooses_the_rule_and_its_value(imbalanced):
     X, y = imbalanced
     grid = [

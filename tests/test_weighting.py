@@ -256,6 +256,7 @@ def test_a_guard_that_doubles_reaches_the_whole_pool():
     assert clf.negative_indices_.size == 9_970
 
 
+@pytest.mark.slow
 def test_weighted_mining_estimates_the_populations_probability():
     X, y = make_classification(
         200_000,

@@ -110,6 +110,7 @@ def test_dask_pools_refuse_what_would_gather_them(imbalanced):
         HardNegativeMiningClassifier().fit(unknown, y)
 
 
+@pytest.mark.slow
 def test_a_pool_larger_than_a_workers_memory_is_mined_without_gathering_it():
     """800 MB of rows, generated on the workers; each may hold 400 MiB."""
     n, d = 2_000_000, 50

@@ -1,29 +1,16 @@
-"""Rounds that pay for themselves: warm starts and the progress stop rule."""
+"""The model side of a run (skhnm._learner): warm starts between rounds,
+protected support vectors, the validation scorer."""
 
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import LinearSVC
+from sklearn.svm import SVC, LinearSVC
 
 from skhnm import HardNegativeMiningClassifier
-
-
-@pytest.fixture
-def task():
-    X, y = make_classification(
-        n_samples=6000,
-        n_features=12,
-        n_informative=6,
-        weights=[0.97],
-        class_sep=0.8,
-        flip_y=0.0,
-        random_state=1,
-    )
-    return X, y
+from skhnm._learner import support_rows
 
 
 @pytest.fixture
@@ -140,39 +127,39 @@ def test_warm_start_rounds_off_fits_every_round_cold(task, starts):
     assert len(starts) >= 2 and all(s == (False, None) for s in starts)
 
 
-@pytest.mark.parametrize("min_hard", [40, 0.2])
-def test_a_round_with_too_few_hard_negatives_ends_the_run(task, min_hard):
-    X, y = task
-    params = dict(max_hard_per_round=100, random_state=0)
-    ref = HardNegativeMiningClassifier(
-        LogisticRegression(), min_hard_per_round=1, **params
-    ).fit(X, y)
-    h = ref.history_
-    bound = [
-        min_hard if isinstance(min_hard, int) else min_hard * n
-        for n in h["n_negatives"]
-    ]
-    first = next(
-        r for r, (n, b) in enumerate(zip(h["n_hard"], bound, strict=True)) if n < b
+def test_support_vectors_are_protected(imbalanced):
+    X, y = imbalanced
+    train = np.sort(
+        np.concatenate([np.flatnonzero(y == 1), np.flatnonzero(y == 0)[:300]])
     )
-    assert 0 < h["n_hard"][first]  # the rule, not "no_hard_negatives", stops it
+    for model in (
+        SVC().fit(X[train], y[train]),
+        make_pipeline(StandardScaler(), SVC()).fit(X[train], y[train]),
+    ):
+        final = model[-1] if hasattr(model, "steps") else model
+        rows = np.flatnonzero(y == 0)[:300]
+        mask = support_rows(model, train, rows)
+        np.testing.assert_array_equal(
+            np.sort(rows[mask]), np.sort(np.intersect1d(train[final.support_], rows))
+        )
+        assert mask.any() and not mask.all()
+    lr = LogisticRegression().fit(X[train], y[train])
+    assert not support_rows(lr, train, train).any()
+
+
+def test_early_stopping_scores_the_positive_class_with_string_labels(imbalanced):
+    from sklearn.metrics import average_precision_score
+
+    X, y = imbalanced
+    labels = np.where(y == 1, "a", "z")  # the positive class is classes_[0]
     clf = HardNegativeMiningClassifier(
-        LogisticRegression(), min_hard_per_round=min_hard, **params
-    ).fit(X, y)
-    assert clf.termination_condition_ == "few_hard_negatives"
-    assert clf.n_rounds_ == first
-    assert clf.history_["n_added"][-1] == 0  # they were not added
-    assert clf.history_["n_hard"] == h["n_hard"][: first + 1]
-    np.testing.assert_array_equal(
-        clf.negative_indices_,
-        np.flatnonzero(
-            (ref.mined_round_ >= 0) & (ref.mined_round_ <= first) & (y == 0)
-        ),
+        pos_label="a", n_iter_no_change=2, max_rounds=2, random_state=0
+    ).fit(X, labels)
+    val = clf.validation_indices_
+    # estimator_ is the best round's model: its validation score is the
+    # average precision of class "a", whose scores are the negated decisions.
+    expected = average_precision_score(
+        labels[val] == "a", -clf.estimator_.decision_function(X[val])
     )
-
-
-def test_min_hard_per_round_is_validated(task):
-    X, y = task
-    for bad in (0, 1.0, -0.5):
-        with pytest.raises(ValueError, match="min_hard_per_round"):
-            HardNegativeMiningClassifier(min_hard_per_round=bad).fit(X, y)
+    assert clf.history_["validation_score"][clf.best_round_] == pytest.approx(expected)
+    assert all(0.0 < s <= 1.0 for s in clf.history_["validation_score"])

@@ -1,0 +1,79 @@
+"""What a run prints (skhnm._progress): a line a round, progress through
+each pass, on every backend."""
+
+import pytest
+from sklearn.svm import LinearSVC
+
+from skhnm import HardNegativeMiningClassifier, _progress
+
+
+def test_verbose_prints_one_line_per_round(imbalanced, capsys):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(threshold=-1.0, verbose=1, random_state=0)
+    clf.fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == clf.n_rounds_ + 1
+    assert lines[0].startswith("[skhnm] round 0:")
+    assert f"{clf.history_['n_hard'][0]} hard" in lines[0]
+
+
+def _fit_with_progress(X, y):
+    return HardNegativeMiningClassifier(
+        LinearSVC(),
+        threshold=-1.0,
+        max_rounds=1,
+        batch_size=100,
+        verbose=2,
+        random_state=0,
+    ).fit(X, y)
+
+
+@pytest.mark.parametrize("tqdm_installed", [False, True])
+def test_verbose_2_reports_progress_over_each_pass(
+    imbalanced, capsys, monkeypatch, tqdm_installed
+):
+    if tqdm_installed:
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setattr(_progress, "_tqdm", lambda: None)
+    _fit_with_progress(*imbalanced)
+    captured = capsys.readouterr()
+    if tqdm_installed:  # a bar on stderr, no plain progress lines
+        assert "[skhnm] round 0" in captured.err and "rows" in captured.err
+        assert "rows (" not in captured.out
+    else:
+        out = captured.out
+        assert "[skhnm] round 0: scored" in out and "(100%)" in out
+        assert "[skhnm] round 1: scored" in out
+        # About one line per tenth of a pass, not one per chunk.
+        assert out.count("round 0: scored") <= 11
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "cluster"])
+def test_verbose_2_reports_progress_over_a_dask_pool(
+    imbalanced, capsys, monkeypatch, scheduler
+):
+    da = pytest.importorskip("dask.array")
+    distributed = pytest.importorskip("dask.distributed")
+    dask = pytest.importorskip("dask")
+    monkeypatch.setattr(_progress, "_tqdm", lambda: None)
+    X, y = imbalanced
+    Xd = da.from_array(X, chunks=200)  # ten blocks
+    if scheduler == "threads":
+        with dask.config.set(scheduler="threads"):
+            clf = _fit_with_progress(Xd, y)
+    else:  # a client's futures report as each block is done
+        with (
+            distributed.LocalCluster(
+                n_workers=1, processes=False, dashboard_address=":0"
+            ) as cluster,
+            distributed.Client(cluster),
+        ):
+            clf = _fit_with_progress(Xd, y)
+    out = capsys.readouterr().out
+    for rnd in range(clf.n_rounds_ + 1):
+        lines = [line for line in out.splitlines() if f"round {rnd}: scored" in line]
+        # Several lines a pass (the blocks finish one by one), the last at 100%.
+        assert 2 <= len(lines) <= 11, lines
+        n = clf.history_["n_scored"][rnd]
+        assert lines[-1].endswith(f"scored {n}/{n} rows (100%)")
