@@ -446,7 +446,7 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         pool, labels, classes, counts, y_type = _inputs.check_X_y(self, X, y, base)
         self._check_target(classes, y_type)
         xp = _pools.device_namespace(pool, self.device)
-        fit_params, sample_weight = _inputs.fit_params(
+        routed, sample_weight = _inputs.fit_params(
             self, base, pool.X, sample_weight, fit_params
         )
         detectors, background = self._detectors_of(
@@ -455,12 +455,12 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         rng = check_random_state(self.random_state)
         seeds = [int(rng.randint(_MAX_SEED)) for _ in detectors]
-        fit = fit_inputs(
+        inputs = fit_inputs(
             params, pool, labels, classes, detectors, background is not None,
-            base, response_method, fit_params, sample_weight, xp, rng,
+            base, response_method, routed, sample_weight, xp, rng,
         )  # fmt: skip
         runs = [
-            detector_task(params, fit, label, seed, rng)
+            detector_task(params, inputs, label, seed, rng)
             for label, seed in zip(detectors, seeds, strict=True)
         ]
         tasks = [task for task, _ in runs]
@@ -470,11 +470,11 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         self.classes_ = classes
         self.response_method_ = response_method
-        self.validation_indices_ = fit.val_rows
-        if fit.multiclass:
+        self.validation_indices_ = inputs.val_rows
+        if inputs.multiclass:
             self.negative_label_ = classes[classes == background][0]
         attributes = fitted_attributes(
-            self.max_rounds, detectors, tasks, results, fit.multiclass
+            self.max_rounds, detectors, tasks, results, inputs.multiclass
         )
         for name, value in attributes.items():
             setattr(self, name, value)

@@ -151,7 +151,7 @@ class MiningResult:
 class Task:
     """One detector's run: its pool view, positives, first negatives and rules.
 
-    `census` are negatives the caller already entered in `pool` at round 0
+    `others` are negatives the caller already entered in `pool` at round 0
     (another class's rows, in multiclass mining): they start in the working
     set, weigh 1 under weighting and are never evicted. `on_round` is
     called with each round's :class:`Round`.
@@ -163,7 +163,7 @@ class Task:
     learner: Learner
     settings: Settings
     rng: object = None
-    census: np.ndarray | None = None
+    others: np.ndarray | None = None
     on_round: Callable | None = None
 
 
@@ -220,13 +220,13 @@ class _Run:
         self.task = task
         self.pool, self.learner = task.pool, task.learner
         self.positives, self.settings = task.positives, task.settings
-        census = task.census
-        self.census = np.empty(0, np.intp) if census is None else np.sort(census)
+        others = task.others
+        self.others = np.empty(0, np.intp) if others is None else np.sort(others)
         initial = np.sort(np.asarray(task.initial, dtype=np.intp))
         # The negatives whose loss the fit estimates.
-        self.n_negatives = self.pool.n_outside + self.census.size
+        self.n_negatives = self.pool.n_outside + self.others.size
         self.pool.enter(initial, 0)
-        self.work = merge(self.census, initial)
+        self.work = merge(self.others, initial)
         # The uniform stratum when weighting: random draws (the initial ones
         # and the guard's) never found hard.
         self.random = initial if self.settings.weighting else None
@@ -296,7 +296,7 @@ class _Run:
                     self.learner,
                     settings,
                 )
-                keep |= member(work, self.census)
+                keep |= member(work, self.others)
                 if self.random is not None:
                     keep |= member(work, self.random)  # the sample stays uniform
                 work, n_add, held = _evict(

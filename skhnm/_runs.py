@@ -42,7 +42,7 @@ class FitInputs:
     sample_weight: object
     weight_keys: tuple
     response_method: str
-    scoring: Scoring
+    pool_scoring: Scoring  # how the pool is scored (not the validation metric)
     classes: np.ndarray  # the labels a detector is fitted on
     rows_of: dict  # each detector's positives (training rows of its class)
     val_rows: np.ndarray
@@ -57,40 +57,39 @@ class FitInputs:
         return self._X_val
 
 
-def detector_task(miner, fit, label, seed, rng):
+def detector_task(miner, inputs, label, seed, rng):
     """One detector's run: its pool view, first negatives, learner, rules;
     and the notes of its initial draw.
 
     `miner` is the estimator whose parameters set the run. The detector of
     `label` has that class's rows as positives. In multiclass mining, the
-    other classes' rows start in its working set (the census: the
-    negatives most like its class, see the user guide) and the background
-    is mined.
+    other classes' rows start in its working set (the negatives most like
+    its class, see the user guide) and the background is mined.
     """
-    positives = fit.rows_of[label]
-    census = None
-    if fit.multiclass:
-        others = [rows for k, rows in fit.rows_of.items() if k != label]
-        census = np.sort(np.concatenate(others)) if others else None
-    n_census = 0 if census is None else census.size
-    pool = fit.pool.view(fit.scoring, code_dtype(miner.max_rounds))
-    pool.start(positives, fit.val_rows)
-    n_negatives = pool.n_outside + n_census
+    positives = inputs.rows_of[label]
+    others = None
+    if inputs.multiclass:
+        rows = [rows for k, rows in inputs.rows_of.items() if k != label]
+        others = np.sort(np.concatenate(rows)) if rows else None
+    n_others = 0 if others is None else others.size
+    pool = inputs.pool.view(inputs.pool_scoring, code_dtype(miner.max_rounds))
+    pool.start(positives, inputs.val_rows)
+    n_negatives = pool.n_outside + n_others
     if positives.size == 0 or n_negatives == 0:
         raise ValueError(
             "After holding out the validation split there are "
             f"{positives.size} positive and {n_negatives} negative training "
             "rows"
-            + (f" for class {label!r}" if fit.multiclass else "")
+            + (f" for class {label!r}" if inputs.multiclass else "")
             + "; both are needed. Lower validation_fraction or provide "
             "more rows."
         )
-    if census is not None:
-        pool.enter(census, 0)
+    if others is not None:
+        pool.enter(others, 0)
     max_negatives = as_count(miner.max_negatives, positives.size)
     room = max_negatives
-    if max_negatives is not None and n_census:
-        room = max(1, max_negatives - n_census)
+    if max_negatives is not None and n_others:
+        room = max(1, max_negatives - n_others)
     initial, notes = np.empty(0, dtype=np.intp), []
     if pool.n_outside:
         n_initial = max(1, round(miner.ratio * positives.size))
@@ -103,32 +102,32 @@ def detector_task(miner, fit, label, seed, rng):
     threshold = miner.threshold
     if threshold == "auto":
         threshold = auto_threshold(
-            fit.response_method,
+            inputs.response_method,
             miner.ratio,
-            positive_rate(positives, n_negatives, fit.val_rows, fit.sample_weight)
-            if fit.weight_keys
+            positive_rate(positives, n_negatives, inputs.val_rows, inputs.sample_weight)
+            if inputs.weight_keys
             else None,
         )
-    pos_label = 1 if fit.multiclass else label
+    pos_label = 1 if inputs.multiclass else label
     validation = None
     if miner.early_stopping:
         validation = Validation(
-            validation_scorer(fit.base, miner.scoring, pos_label),
-            fit.X_val(pool),
-            (fit.y_val == label).astype(int) if fit.multiclass else fit.y_val,
-            fit.sample_weight,
-            fit.val_rows,
+            validation_scorer(inputs.base, miner.scoring, pos_label),
+            inputs.X_val(pool),
+            (inputs.y_val == label).astype(int) if inputs.multiclass else inputs.y_val,
+            inputs.sample_weight,
+            inputs.val_rows,
         )
     learner = EstimatorLearner(
-        fit.base,
+        inputs.base,
         seed,
         pool,
         positives,
-        fit.classes,
+        inputs.classes,
         pos_label,
-        fit.params,
+        inputs.params,
         warm=miner.warm_start_rounds,
-        weight_keys=fit.weight_keys,
+        weight_keys=inputs.weight_keys,
         validation=validation,
     )
     settings = Settings(
@@ -142,7 +141,7 @@ def detector_task(miner, fit, label, seed, rng):
         evict_threshold=miner.evict_threshold,
         max_negatives=max_negatives,
         n_guard=max(1, round(miner.ratio * positives.size)),
-        weighting=bool(fit.weight_keys),
+        weighting=bool(inputs.weight_keys),
         n_iter_no_change=miner.n_iter_no_change,
         tol=miner.tol,
     )
@@ -150,7 +149,7 @@ def detector_task(miner, fit, label, seed, rng):
     if miner.verbose:
 
         def on_round(record):
-            print_round(record, label if fit.multiclass else None)
+            print_round(record, label if inputs.multiclass else None)
 
     task = Task(
         pool,
@@ -159,7 +158,7 @@ def detector_task(miner, fit, label, seed, rng):
         learner,
         settings,
         rng=check_random_state(int(rng.randint(_MAX_SEED))),
-        census=census,
+        others=others,
         on_round=on_round,
     )
     return task, notes
@@ -198,7 +197,7 @@ def fit_inputs(
         sample_weight=sample_weight,
         weight_keys=mining_weight_keys(base) if miner.weighting else (),
         response_method=response_method,
-        scoring=Scoring(
+        pool_scoring=Scoring(
             response_method,
             1 if multiclass else detectors[0],
             batch_size=batch_size,
