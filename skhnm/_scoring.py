@@ -4,15 +4,21 @@
 `pos_label`: by a compiled scorer (:mod:`skhnm._compiled`) where the model
 has one, in the chunk's own namespace (NumPy, CuPy, any array-API library;
 a dense host chunk can be streamed to a device namespace), else by the
-estimator's own method on the host. Every pool (:mod:`skhnm._pool`) scores
-its chunks with it: a round's selecting pass, which keeps only hard rows,
-lives there.
+estimator's own method on the host. :class:`JointScorer` scores a chunk
+with several models (one product when their scorers stack).
 
-:func:`score_rows` scores a few given rows (the working set's, the
-positives'), chunk by chunk, and returns one float64 per row on the host,
-NaN-checked. A chunk whose rows lie close together is read as one slice of
-the pool (a view) and the unwanted rows' scores are dropped: reading a few
-extra rows costs less than copying scattered ones.
+One chunk engine serves the two kinds of pass, whatever the pool's home
+(:mod:`skhnm._pools` hands it the rows and their codes):
+
+- :func:`select_pass`, a round's selecting pass: every row outside the
+  working sets, cut where the scores live, only the hard rows kept;
+- :func:`score_rows`, the scores of a few given rows (the working set's, the
+  positives'), one float64 per row on the host, NaN-checked.
+
+Both size their chunks the same way, read a chunk as one slice of the pool
+(a view) when its wanted rows lie close together and gather them otherwise
+(:func:`reads_slice`), and run chunks on threads with progress reports
+(:func:`run_chunks`).
 """
 
 import math
