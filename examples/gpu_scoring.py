@@ -3,7 +3,7 @@
 Scoring the pool on a GPU
 =========================
 
-With CuPy installed (``pip install "skhnm[gpu]"``) and a CUDA device,
+With CuPy installed (``pip install ".[gpu]"`` from a checkout) and a CUDA device,
 ``device="cuda"`` scores the pool on the GPU whenever the fitted model has a
 compiled scorer (linear models, SVC/NuSVC, MLPClassifier and Pipelines of
 scalers and PCA ending in one). A NumPy pool is streamed to the device chunk

@@ -443,7 +443,7 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         _inputs.check_sampler(self.sampler, self.weighting)
         base = self._base_estimator()
         response_method = resolve_response_method(base, self.response_method)
-        pool, labels, classes, counts, y_type = _inputs.check_X_y(self, X, y, base)
+        pool, labels, classes, counts, y_type = _inputs.check_X_y(self, X, y)
         self._check_target(classes, y_type)
         xp = _pools.device_namespace(pool, self.device)
         routed, sample_weight = _inputs.fit_params(

@@ -27,7 +27,7 @@ def is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "iloc")
 
 
-def check_X_y(estimator, X, y, base):
+def check_X_y(estimator, X, y):
     """The pool of checked rows `X` (:func:`skhnm._pools.as_pool`), the
     labels (:func:`skhnm._pools.labels`), the classes, their counts and the
     target type.
@@ -35,8 +35,10 @@ def check_X_y(estimator, X, y, base):
     A DataFrame reaches the wrapped estimator as it is (column transformers
     need its columns), and a Dask or array-API pool stays where it lives:
     only names and counts are checked. Other input becomes a NumPy array or
-    CSR matrix (chunks are row slices, which CSC cannot take cheaply);
-    whether it may hold NaN is the wrapped estimator's call.
+    CSR matrix (chunks are row slices, which CSC cannot take cheaply).
+    Whether it may hold NaN or inf is the wrapped estimator's call, as in
+    scikit-learn's meta-estimators (a Pipeline may start with an imputer):
+    its `fit` sees the working rows, and a pass refuses NaN scores.
     """
     shape = getattr(y, "shape", None)
     if shape is not None and len(shape) == 2 and shape[1] > 1:
@@ -58,14 +60,8 @@ def check_X_y(estimator, X, y, base):
             labels = _pools.HostLabels(column_or_1d(_pools.to_host(y), warn=True))
         check_consistent_length(X, labels.y)
     else:
-        allow_nan = get_tags(base).input_tags.allow_nan
         X, y = validate_data(
-            estimator,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=None,
-            ensure_all_finite="allow-nan" if allow_nan else True,
+            estimator, X, y, accept_sparse="csr", dtype=None, ensure_all_finite=False
         )
         pool = _pools.as_pool(X)
         labels = _pools.labels(y)
@@ -174,7 +170,7 @@ def fit_params(router, base, X, sample_weight, params):
     """
     sample_weight = _pools.to_host(sample_weight)
     if sample_weight is not None:
-        sample_weight = _check_sample_weight(sample_weight, X)
+        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
     if _routing_enabled():
         if sample_weight is not None:
             params = {**params, "sample_weight": sample_weight}
@@ -253,7 +249,8 @@ def split_validation(labels, classes, rows_of, multiclass, fraction, rng):
     """Sorted rows held out for early stopping.
 
     Stratified by class: positive or not for one detector, every class in
-    multiclass mining.
+    multiclass mining. A split that leaves a class out of the validation
+    rows is refused: the validation score would be undefined.
     """
     n = labels.shape[0]
     strata = np.zeros(n, dtype=np.int32 if multiclass else bool)
@@ -273,4 +270,15 @@ def split_validation(labels, classes, rows_of, multiclass, fraction, rng):
             f"validation_fraction={fraction} with at least one row of each "
             f"class on each side (n_iter_no_change=None turns it off); {exc}"
         ) from exc
-    return np.sort(val)
+    val = np.sort(val)
+    held = set(np.unique(labels.take(val)).tolist())
+    for label in map(plain, classes):
+        if label not in held:
+            raise ValueError(
+                f"The validation split (validation_fraction={fraction}) holds "
+                f"no row of class {label!r}, so early stopping's score "
+                "would be undefined. Raise validation_fraction, give more rows "
+                "of that class, or turn early stopping off "
+                "(n_iter_no_change=None)."
+            )
+    return val

@@ -154,10 +154,16 @@ class MiningDisplay:
         display : MiningDisplay
             This display, with `ax_`, `ax_validation_`, `figure_` and `lines_`.
         """
-        import matplotlib.pyplot as plt
-
+        try:
+            import matplotlib.pyplot as plt
+        except ModuleNotFoundError as exc:
+            raise ModuleNotFoundError(
+                "MiningDisplay needs matplotlib: pip install 'skhnm[plot]' (from "
+                "a checkout: pip install '.[plot]'), or pip install matplotlib."
+            ) from exc
         if ax is None:
-            _, ax = plt.subplots()
+            # Constrained layout keeps the twin axis's label on the figure.
+            _, ax = plt.subplots(layout="constrained")
         rounds = np.asarray(self.history["round"])
         lines = {}
         (lines["n_negatives"],) = ax.plot(

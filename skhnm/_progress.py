@@ -5,18 +5,35 @@ The pass's progress is a tqdm bar when tqdm is installed, else a plain line
 about every tenth of the pass, so logs of long runs stay short.
 """
 
+import math
+
+
+def print_start(n_pool, n_positives, n_initial, label=None):
+    """What a run starts from, before its first fit (which may be long);
+    `label` names the detector in multiclass mining."""
+    print(
+        f"[skhnm]{_detector(label)} mining a pool of {n_pool} negatives for "
+        f"{n_positives} positives; the first working set has {n_initial} "
+        "negatives"
+    )
+
 
 def print_round(record, label=None):
-    """One round's line (:class:`skhnm._mining.Round`); `label` names the
-    detector in multiclass mining."""
-    detector = "" if label is None else f" class {label!r}"
-    print(
-        f"[skhnm]{detector} round {record.round}: {record.n_negatives} negatives, "
-        f"{record.n_hard} hard of {record.n_scored} scored, "
+    """One round's line (:class:`skhnm._mining.Round`); the validation score
+    only when there is one."""
+    line = (
+        f"[skhnm]{_detector(label)} round {record.round}: {record.n_negatives} "
+        f"negatives, {record.n_hard} hard of {record.n_scored} scored, "
         f"{record.n_added} added, fit {record.fit_time:.3f}s, "
-        f"score {record.score_time:.3f}s, "
-        f"validation {record.validation_score:.4f}"
+        f"score {record.score_time:.3f}s"
     )
+    if not math.isnan(record.validation_score):
+        line += f", validation {record.validation_score:.4f}"
+    print(line)
+
+
+def _detector(label):
+    return "" if label is None else f" class {label!r}"
 
 
 def _tqdm():

@@ -18,7 +18,7 @@ from ._inputs import split_validation
 from ._learner import EstimatorLearner, Validation, validation_scorer
 from ._mining import Settings, Task
 from ._pools import Scoring, code_dtype, round_dtype
-from ._progress import print_round
+from ._progress import print_round, print_start
 from ._rows import member
 from ._weighting import auto_threshold, mining_weight_keys, positive_rate
 
@@ -91,13 +91,24 @@ def detector_task(miner, inputs, label, seed, rng):
     if max_negatives is not None and n_others:
         room = max(1, max_negatives - n_others)
     initial, notes = np.empty(0, dtype=np.intp), []
-    if pool.n_outside:
+    n_pool = pool.n_outside
+    if n_pool:
         n_initial = max(1, round(miner.ratio * positives.size))
-        if room is not None:
-            n_initial = min(n_initial, room)
-        initial, notes = initial_negatives(
+        if room is not None and room < n_initial:
+            notes.append(
+                (
+                    f"max_negatives={miner.max_negatives} is below the first "
+                    f"working set that ratio={miner.ratio} asks for ({n_initial} "
+                    f"negatives for {positives.size} positives): it is cut to "
+                    f"{room}. Raise max_negatives or lower ratio.",
+                    UserWarning,
+                )
+            )
+            n_initial = room
+        initial, draw_notes = initial_negatives(
             pool, positives, n_initial, miner.sampler, rng, miner.ratio
         )
+        notes += draw_notes
 
     threshold = miner.threshold
     if threshold == "auto":
@@ -109,6 +120,7 @@ def detector_task(miner, inputs, label, seed, rng):
             else None,
         )
     pos_label = 1 if inputs.multiclass else label
+    name = label if inputs.multiclass else None  # in what is printed
     validation = None
     if miner.early_stopping:
         validation = Validation(
@@ -147,9 +159,10 @@ def detector_task(miner, inputs, label, seed, rng):
     )
     on_round = None
     if miner.verbose:
+        print_start(n_pool, positives.size, initial.size, name)
 
         def on_round(record):
-            print_round(record, label if inputs.multiclass else None)
+            print_round(record, name)
 
     task = Task(
         pool,

@@ -101,6 +101,7 @@ def test_eviction_removes_only_easy_negatives(imbalanced, recording):
 
 
 @pytest.mark.parametrize("bound", [150, 3.5])
+@pytest.mark.filterwarnings("ignore:max_negatives=150 is below:UserWarning")
 def test_working_set_never_exceeds_max_negatives(imbalanced, bound):
     X, y = imbalanced
     clf = HardNegativeMiningClassifier(
@@ -114,6 +115,7 @@ def test_working_set_never_exceeds_max_negatives(imbalanced, bound):
     assert clf.history_["n_negatives"][0] == min(limit, round(3 * y.sum()))
 
 
+@pytest.mark.filterwarnings("ignore:max_negatives=20 is below:UserWarning")
 def test_max_negatives_warns_when_protected_negatives_exceed_it(imbalanced):
     X, y = imbalanced
     # With threshold -50 every working negative is protected (score >= it).

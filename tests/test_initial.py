@@ -100,3 +100,11 @@ class NoIndices(RandomUnderSampler):
         out = super().fit_resample(X, y, **params)
         del self.sample_indices_
         return out
+
+
+def test_max_negatives_below_the_first_draw_warns_naming_both(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(max_negatives=5, ratio=3.0, random_state=0)
+    with pytest.warns(UserWarning, match=r"max_negatives=5 is below .* ratio=3.0"):
+        clf.fit(X, y)
+    assert clf.history_["n_negatives"][0] == 5

@@ -15,6 +15,7 @@ from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import UnsetMetadataPassedError
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -116,8 +117,15 @@ def test_nan_is_refused_unless_the_estimator_takes_it(imbalanced):
     X, y = imbalanced
     X = X.copy()
     X[np.flatnonzero(y == 0)[-1], 0] = np.nan  # a pool row, likely never trained on
-    with pytest.raises(ValueError, match="Input X contains NaN"):
+    # The estimator decides: LogisticRegression's scores of that row are NaN,
+    # which the pass refuses, naming the rows' problem.
+    with pytest.raises(ValueError, match=r"NaN scores for 1 of .* pool rows"):
         HardNegativeMiningClassifier().fit(X, y)
+    # A NaN in a row it is fitted on: the estimator's own error.
+    X_pos = X.copy()
+    X_pos[np.flatnonzero(y == 1)[0], 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        HardNegativeMiningClassifier().fit(X_pos, y)
     clf = HardNegativeMiningClassifier(HistGradientBoostingClassifier(max_iter=20))
     clf.fit(X, y)
     assert get_tags(clf).input_tags.allow_nan
@@ -198,3 +206,32 @@ def test_multioutput_targets_get_the_message_imbalanced_learn_expects(imbalanced
         ValueError, match=r"Multilabel and multioutput targets are not supported\."
     ):
         HardNegativeMiningClassifier().fit(X, np.c_[y, y])
+
+
+def test_a_pipeline_that_imputes_takes_missing_values(imbalanced):
+    X, y = imbalanced
+    X = X.copy()
+    X[np.random.default_rng(0).random(X.shape) < 0.05] = np.nan  # everywhere
+    pipe = make_pipeline(SimpleImputer(), StandardScaler(), LogisticRegression())
+    clf = HardNegativeMiningClassifier(pipe, random_state=0).fit(X, y)
+    assert clf.n_rounds_ >= 1 and np.isfinite(clf.decision_function(X)).all()
+
+
+def test_negative_sample_weight_is_refused(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(random_state=0)
+    with pytest.raises(ValueError, match="sample_weight"):
+        clf.fit(X, y, sample_weight=-np.ones(y.size))
+    assert not hasattr(clf, "pos_label_")
+
+
+def test_a_validation_split_without_a_class_is_refused():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 4))
+    y = np.zeros(2000, dtype=int)
+    y[:3] = 1  # three positives: a 10% split gets none of them
+    clf = HardNegativeMiningClassifier(n_iter_no_change=2, random_state=0)
+    with pytest.raises(ValueError, match=r"validation_fraction=0.1\) holds no row of "):
+        clf.fit(X, y)
+    clf.set_params(validation_fraction=0.5).fit(X, y)  # one of each side
+    assert (y[clf.validation_indices_] == 1).any()

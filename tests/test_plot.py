@@ -76,3 +76,30 @@ def test_a_display_from_a_history_dict_and_refused_unfitted():
     with pytest.raises(NotFittedError):
         MiningDisplay.from_estimator(HardNegativeMiningClassifier())
     plt.close("all")
+
+
+def test_without_matplotlib_the_error_names_the_extra(fitted, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ModuleNotFoundError, match=r"skhnm\[plot\]"):
+        MiningDisplay.from_estimator(fitted)
+
+
+def test_the_validation_axis_label_stays_on_the_figure(imbalanced):
+    X, y = imbalanced
+    clf = HardNegativeMiningClassifier(
+        LinearSVC(),
+        threshold=-1.0,
+        max_hard_per_round=10,
+        n_iter_no_change=2,
+        random_state=0,
+    ).fit(X, y)
+    display = MiningDisplay.from_estimator(clf)
+    figure = display.figure_
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for label in (display.ax_validation_.yaxis.label, display.ax_.yaxis.label):
+        box = label.get_window_extent(renderer)
+        assert figure.bbox.x0 <= box.x0 and box.x1 <= figure.bbox.x1, label
+    plt.close("all")

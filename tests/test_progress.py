@@ -12,9 +12,20 @@ def test_verbose_prints_one_line_per_round(imbalanced, capsys):
     clf = HardNegativeMiningClassifier(threshold=-1.0, verbose=1, random_state=0)
     clf.fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == clf.n_rounds_ + 1
-    assert lines[0].startswith("[skhnm] round 0:")
-    assert f"{clf.history_['n_hard'][0]} hard" in lines[0]
+    # What the run starts from comes before the first fit, then a line a round.
+    assert len(lines) == clf.n_rounds_ + 2
+    n_pos, n_first = int(y.sum()), clf.history_["n_negatives"][0]
+    assert lines[0] == (
+        f"[skhnm] mining a pool of {int((y == 0).sum())} negatives for {n_pos} "
+        f"positives; the first working set has {n_first} negatives"
+    )
+    assert lines[1].startswith("[skhnm] round 0:")
+    assert f"{clf.history_['n_hard'][0]} hard" in lines[1]
+    # No validation column without early stopping; one with it.
+    assert not any("validation" in line for line in lines)
+    clf.set_params(n_iter_no_change=2).fit(X, y)
+    rounds = capsys.readouterr().out.strip().splitlines()[1:]
+    assert all(", validation 0." in line for line in rounds)
 
 
 def _fit_with_progress(X, y):

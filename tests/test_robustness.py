@@ -157,14 +157,15 @@ def _binary_examples(problem, params, estimator, layout):
 # Whether each drawn example fitted: a property that held because every fit
 # raised would say nothing about fitted estimators. The draws are small and
 # often degenerate on purpose (one positive, no negative outside a
-# validation split); a quarter of them must fit.
+# validation split, a class missing from the validation rows); a fifth of
+# them must fit.
 _FITTED = []
 
 
 def test_fits_consistently_or_raises_a_clear_error():
     _FITTED.clear()
     _binary_examples()
-    assert sum(_FITTED) >= 0.25 * len(_FITTED), (sum(_FITTED), len(_FITTED))
+    assert sum(_FITTED) >= 0.2 * len(_FITTED), (sum(_FITTED), len(_FITTED))
 
 
 @st.composite
@@ -232,7 +233,7 @@ def _multiclass_examples(problem, params, estimator, layout):
 def test_multiclass_fits_consistently_or_raises_a_clear_error():
     _FITTED.clear()
     _multiclass_examples()
-    assert sum(_FITTED) >= 0.25 * len(_FITTED), (sum(_FITTED), len(_FITTED))
+    assert sum(_FITTED) >= 0.2 * len(_FITTED), (sum(_FITTED), len(_FITTED))
 
 
 # ------------------------------------------------------ degenerate cases

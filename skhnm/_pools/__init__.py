@@ -111,7 +111,8 @@ def device_namespace(pool, device):
     if cuda is None:
         raise ValueError(
             "device='cuda' but no usable GPU was found: CuPy is not "
-            "installed (pip install 'skhnm[gpu]') or finds no CUDA device. "
+            "installed (pip install '.[gpu]' from a checkout) or finds no CUDA "
+            "device. "
             "Use device='auto' to fall back to the CPU."
         )
     if home is not None and not _namespace.is_cuda(home):
