@@ -1,5 +1,6 @@
 """The demo and every example script run, and say what they should."""
 
+import re
 import runpy
 import subprocess
 import sys
@@ -43,8 +44,9 @@ def test_demo_module_runs_from_the_command_line():
         check=True,
     ).stdout
     assert "digit 3 (positives)" in out
+    assert "pool: 300,000 generated rows" in out  # the task mining is for
     for method in ("full data", "random undersampling 1:3", "hard negative mining"):
-        assert method in out
+        assert out.count(method) == 2
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
@@ -96,3 +98,21 @@ def test_the_readme_quickstart_runs_without_pandas_and_prints_what_it_says():
     # Everything but the seconds is what the README shows.
     strip = [line.split(" fit ")[0] for line in said.splitlines()]
     assert [line.split(" fit ")[0] for line in out.splitlines()] == strip
+
+
+def test_the_readme_shows_what_the_demo_prints(capsys):
+    demo.main([])
+    printed = capsys.readouterr().out
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    section = text[text.index("What the demo printed") :]
+    start = section.index("```\n") + len("```\n")
+    shown = section[start : section.index("\n```\n", start)]
+
+    def without_times(lines):
+        # Everything but the fit-time ratios, which vary from run to run.
+        return [re.sub(r"\s+\d+\.\d\d(\s+\d+)$", r" \1", line) for line in lines]
+
+    tables = [line for line in printed.splitlines() if line.strip()][1:]
+    assert without_times(tables) == without_times(
+        [line for line in shown.splitlines() if line.strip()]
+    )
