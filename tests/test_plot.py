@@ -39,15 +39,20 @@ def test_from_estimator_draws_the_history(fitted):
     plt.close("all")
 
 
-def test_validation_scores_go_on_a_twin_axis(imbalanced):
+@pytest.fixture
+def early_stopped(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
+    return HardNegativeMiningClassifier(
         LinearSVC(),
         threshold=-1.0,
         max_hard_per_round=10,
         n_iter_no_change=2,
         random_state=0,
     ).fit(X, y)
+
+
+def test_validation_scores_go_on_a_twin_axis(early_stopped):
+    clf = early_stopped
     fig, ax = plt.subplots()
     display = MiningDisplay.from_estimator(clf, ax=ax, log_scale=True)
     assert display.ax_ is ax and display.figure_ is fig
@@ -86,16 +91,8 @@ def test_without_matplotlib_the_error_names_the_extra(fitted, monkeypatch):
         MiningDisplay.from_estimator(fitted)
 
 
-def test_the_validation_axis_label_stays_on_the_figure(imbalanced):
-    X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
-        LinearSVC(),
-        threshold=-1.0,
-        max_hard_per_round=10,
-        n_iter_no_change=2,
-        random_state=0,
-    ).fit(X, y)
-    display = MiningDisplay.from_estimator(clf)
+def test_the_validation_axis_label_stays_on_the_figure(early_stopped):
+    display = MiningDisplay.from_estimator(early_stopped)
     figure = display.figure_
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
