@@ -28,7 +28,7 @@ from skhnm import HardNegativeMiningClassifier
 from skhnm._namespace import cuda_namespace
 
 X, y = make_classification(
-    n_samples=60_000,
+    n_samples=30_000,
     n_features=20,
     n_informative=8,
     weights=[0.98],

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from joblib import parallel_config
 from sklearn.datasets import make_classification
 
 ROOT = Path(__file__).parents[1]
@@ -129,10 +130,21 @@ def test_the_documents_have_the_blocks_they_had():
 
 @pytest.mark.parametrize("context, code", BLOCKS)
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_a_block_runs_as_shown(context, code, capsys):
+def test_a_block_runs_as_shown(context, code, capsys, monkeypatch):
     namespace = _context(context)
+    if context == "dask":
+        # The block's LocalCluster, in threads: starting worker processes
+        # would cost this test seconds and check nothing more.
+        import dask.distributed
+
+        cluster = dask.distributed.LocalCluster
+        monkeypatch.setattr(
+            dask.distributed,
+            "LocalCluster",
+            lambda **kwargs: cluster(processes=False, dashboard_address=":0", **kwargs),
+        )
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), parallel_config(backend="threading"):
             warnings.simplefilter("error", FutureWarning)  # no deprecated spelling
             exec(compile(code, "<block>", "exec"), namespace)
     finally:
