@@ -11,7 +11,6 @@ import warnings
 from numbers import Integral, Real
 from types import SimpleNamespace
 
-import numpy as np
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -34,13 +33,13 @@ from sklearn.utils.validation import _estimator_has, check_is_fitted, validate_d
 
 from . import _inputs, _pools
 from ._detectors import DetectorSet
+from ._learner import MAX_SEED
 from ._mining import mine_jointly
 from ._progress import scoring_progress
 from ._runs import detector_task, fit_inputs, fitted_attributes
 from ._scoring import resolve_response_method
 from .exceptions import PoolTooSmallWarning, repeats
 
-_MAX_SEED = np.iinfo(np.int32).max
 # Where each method is delegated: the fitted estimator, the fitted
 # detectors predicting as one (multiclass), else the estimator to be fitted.
 _DELEGATES = ("estimator_", "_detectors", "_estimator")
@@ -368,13 +367,10 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def _base_estimator(self):
-        return LogisticRegression() if self.estimator is None else self.estimator
-
     @property
     def _estimator(self):
-        """The estimator to be fitted (a delegate before `fit`)."""
-        return self._base_estimator()
+        """The estimator to be fitted (also a delegate before `fit`)."""
+        return LogisticRegression() if self.estimator is None else self.estimator
 
     @property
     def _detectors(self):
@@ -441,7 +437,7 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         pairs."""
         params, notes = self._mining_params()
         _inputs.check_sampler(self.sampler, self.weighting)
-        base = self._base_estimator()
+        base = self._estimator
         response_method = resolve_response_method(base, self.response_method)
         pool, labels, classes, counts, y_type = _inputs.check_X_y(self, X, y)
         self._check_target(classes, y_type)
@@ -454,7 +450,7 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         )
 
         rng = check_random_state(self.random_state)
-        seeds = [int(rng.randint(_MAX_SEED)) for _ in detectors]
+        seeds = [int(rng.randint(MAX_SEED)) for _ in detectors]
         inputs = fit_inputs(
             params, pool, labels, classes, detectors, background is not None,
             base, response_method, routed, sample_weight, xp, rng,
@@ -661,12 +657,12 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ):
             mapping.add(caller=method, callee=method)
         return MetadataRouter(owner=self).add(
-            estimator=self._base_estimator(), method_mapping=mapping
+            estimator=self._estimator, method_mapping=mapping
         )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = get_tags(self._base_estimator())
+        inner = get_tags(self._estimator)
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         tags.classifier_tags.multi_class = self._multiclass

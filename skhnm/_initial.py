@@ -3,11 +3,9 @@
 import numpy as np
 from sklearn.base import clone
 
-from ._learner import seed_random_states
+from ._learner import MAX_SEED, seed_random_states
 from ._rows import member, merge
 from .exceptions import PoolTooSmallWarning
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 
 def initial_negatives(pool, positives, n_initial, sampler, rng, ratio):
@@ -45,7 +43,7 @@ def initial_negatives(pool, positives, n_initial, sampler, rng, ratio):
     # imbalanced-learn sampler needs) and a 1/0 target.
     negatives = pool.outside_rows()
     train_rows = merge(positives, negatives)
-    sampler_ = seed_random_states(clone(sampler), rng.randint(_MAX_SEED))
+    sampler_ = seed_random_states(clone(sampler), rng.randint(MAX_SEED))
     y_sample = member(train_rows, positives).view(np.int8)
     if getattr(sampler_, "_sampling_type", None) in (None, "under-sampling"):
         sampler_.set_params(sampling_strategy={0: n_initial})

@@ -14,7 +14,6 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
-    column_or_1d,
     has_fit_parameter,
     validate_data,
 )
@@ -56,8 +55,6 @@ def check_X_y(estimator, X, y):
                 "passed, but the target y is None."
             )
         labels = _pools.labels(y)
-        if isinstance(labels, _pools.HostLabels):
-            labels = _pools.HostLabels(column_or_1d(_pools.to_host(y), warn=True))
         check_consistent_length(X, labels.y)
     else:
         X, y = validate_data(
@@ -150,13 +147,19 @@ def detector_labels(labels, classes, counts, sample_weight, pos_label, negative_
             f"pos_label={pos_label!r} is not a class of y; the classes "
             f"are {classes.tolist()}."
         )
-    # Mining is defined by a rare positive class and a large pool; with
-    # weights, "rare" counts a row as many times as its weight.
+    # Mining is defined by a rare positive class and a large pool.
     if pos_label is None:
-        if sample_weight is not None:
-            counts = [sample_weight[labels.rows_of(c)].sum() for c in classes]
+        counts = frequencies(labels, classes, counts, sample_weight)
         pos_label = classes[0] if counts[0] < counts[1] else classes[1]
     return [pos_label]
+
+
+def frequencies(labels, classes, counts, sample_weight):
+    """How frequent each class is: its rows, each counted as many times as
+    its weight when `sample_weight` is given."""
+    if sample_weight is None:
+        return counts
+    return [sample_weight[labels.rows_of(c)].sum() for c in classes]
 
 
 def fit_params(router, base, X, sample_weight, params):

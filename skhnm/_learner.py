@@ -18,6 +18,9 @@ from sklearn.utils.validation import _check_method_params
 from ._rows import member
 from ._steps import final_step
 
+# Seeds drawn for the estimator, the sampler and the guard: int32, as
+# every random_state takes.
+MAX_SEED = np.iinfo(np.int32).max
 # Every LogisticRegression solver that takes a starting point (liblinear
 # ignores warm_start); benchmarks/bench_rounds.py warm measures what the
 # start saves per solver.

@@ -153,9 +153,8 @@ mined_round_, termination_condition_ : dict
 
     def _detectors_of(self, labels, classes, counts, sample_weight):
         background = self.negative_label
-        if background is None:
-            if sample_weight is not None:
-                counts = [sample_weight[labels.rows_of(c)].sum() for c in classes]
+        if background is None:  # the most frequent class
+            counts = _inputs.frequencies(labels, classes, counts, sample_weight)
             background = _inputs.plain(classes[int(np.argmax(counts))])
         return _inputs.detector_labels(
             labels, classes, counts, sample_weight, None, background

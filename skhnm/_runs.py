@@ -15,14 +15,12 @@ from sklearn.utils import check_random_state
 
 from ._initial import initial_negatives
 from ._inputs import split_validation
-from ._learner import EstimatorLearner, Validation, validation_scorer
+from ._learner import MAX_SEED, EstimatorLearner, Validation, validation_scorer
 from ._mining import Settings, Task
 from ._pools import Scoring, code_dtype, round_dtype
 from ._progress import print_round, print_start
 from ._rows import member
 from ._weighting import auto_threshold, mining_weight_keys, positive_rate
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 
 def as_count(value, n_positives):
@@ -92,8 +90,10 @@ def detector_task(miner, inputs, label, seed, rng):
         room = max(1, max_negatives - n_others)
     initial, notes = np.empty(0, dtype=np.intp), []
     n_pool = pool.n_outside
+    # `ratio` negatives per positive: the first draw, and the guard's.
+    n_ratio = max(1, round(miner.ratio * positives.size))
     if n_pool:
-        n_initial = max(1, round(miner.ratio * positives.size))
+        n_initial = n_ratio
         if room is not None and room < n_initial:
             notes.append(
                 (
@@ -152,7 +152,7 @@ def detector_task(miner, inputs, label, seed, rng):
         min_hard=miner.min_hard_per_round,
         evict_threshold=miner.evict_threshold,
         max_negatives=max_negatives,
-        n_guard=max(1, round(miner.ratio * positives.size)),
+        n_guard=n_ratio,
         weighting=bool(inputs.weight_keys),
         n_iter_no_change=miner.n_iter_no_change,
         tol=miner.tol,
@@ -170,7 +170,7 @@ def detector_task(miner, inputs, label, seed, rng):
         initial,
         learner,
         settings,
-        rng=check_random_state(int(rng.randint(_MAX_SEED))),
+        rng=check_random_state(int(rng.randint(MAX_SEED))),
         others=others,
         on_round=on_round,
     )

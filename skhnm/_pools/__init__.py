@@ -25,6 +25,7 @@ and for predictions (:func:`predict`), and never looks at an array's type.
 """
 
 import numpy as np
+from sklearn.utils.validation import column_or_1d
 
 from .. import _namespace
 from ._base import Pool, RowCache, Scoring
@@ -128,7 +129,9 @@ def to_host(a):
     """`a` (a Dask array, an array of any namespace, or None) as NumPy."""
     if is_dask_array(a):
         a = a.compute()
-    return a if a is None else _namespace.to_numpy(a)
+    if a is None or isinstance(a, np.ndarray):
+        return a  # nothing crosses
+    return _namespace.to_numpy(a)
 
 
 class LazyLabels:
@@ -175,9 +178,11 @@ class HostLabels:
 def labels(y):
     """`y` behind the calls the estimator makes of it: `classes` (and
     their counts), `rows_of` a class, `take` some rows. A Dask `y` stays on
-    its cluster (a 2-D column becomes 1-D); any other is host memory."""
+    its cluster; any other is copied to host memory once, if it is not
+    there. A 2-D column becomes 1-D (with scikit-learn's warning on the
+    host)."""
     if not is_dask_array(y):
-        return HostLabels(y)
+        return HostLabels(column_or_1d(to_host(y), warn=True))
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
