@@ -381,7 +381,9 @@ def score_rows(estimator, X, rows, scoring=None, *, compiled=True, **scoring_par
                 block_scores = xp.take(block_scores, at)
         else:
             block_scores = scorer(read_block(X, None, None, chunk))
-        scores[start:stop] = _namespace.to_numpy(block_scores)
+        if not isinstance(block_scores, np.ndarray):  # only device scores cross
+            block_scores = _namespace.to_numpy(block_scores)
+        scores[start:stop] = block_scores
         return stop - start
 
     chunks = [
@@ -529,7 +531,7 @@ def _nonzero(mask):
 def _into(xp, a):
     """`a` (a mask or row indices) in namespace `xp`, where the scores are."""
     if xp is np:
-        return _namespace.to_numpy(a)
+        return a if isinstance(a, np.ndarray) else _namespace.to_numpy(a)
     return xp.asarray(a)
 
 
