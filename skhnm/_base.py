@@ -37,6 +37,7 @@ from ._learner import MAX_SEED
 from ._mining import mine_jointly
 from ._progress import scoring_progress
 from ._runs import detector_task, fit_inputs, fitted_attributes
+from ._sampling import CaseControlPredictor, log_odds
 from ._scoring import resolve_response_method
 from .exceptions import PoolTooSmallWarning, repeats
 
@@ -350,7 +351,7 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Interval(Real, 0, None, closed="neither"),
             None,
         ],
-        "weighting": [StrOptions({"inverse_probability"}), None],
+        "weighting": [StrOptions({"case_control", "inverse_probability"}), None],
         "response_method": [StrOptions({"auto", "decision_function", "predict_proba"})],
         "sampler": [HasMethods(["fit_resample"]), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -436,7 +437,10 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """Fit; returns what the user should be told, ``(message, category)``
         pairs."""
         params, notes = self._mining_params()
-        _inputs.check_sampler(self.sampler, self.weighting)
+        _inputs.check_sampler(
+            self.sampler,
+            self.weighting if self.weighting == "inverse_probability" else None,
+        )
         base = self._estimator
         response_method = resolve_response_method(base, self.response_method)
         pool, labels, classes, counts, y_type = _inputs.check_X_y(self, X, y)
@@ -466,6 +470,11 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         self.classes_ = classes
         self.response_method_ = response_method
+        self.weighting_ = (
+            "case_control"
+            if inputs.design
+            else (self.weighting if self.weighting == "inverse_probability" else None)
+        )
         self.validation_indices_ = inputs.val_rows
         if inputs.multiclass:
             self.negative_label_ = classes[classes == background][0]
@@ -514,8 +523,20 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         )
 
     def _predictor(self):
-        """The fitted estimator, or the detectors predicting as one."""
-        return self._detectors if hasattr(self, "estimators_") else self.estimator_
+        """The fitted estimator, the detectors predicting as one, or the
+        estimator with its case-control correction."""
+        if hasattr(self, "estimators_"):
+            return self._detectors
+        if getattr(self, "inclusion_floor_", None) is not None:
+            return CaseControlPredictor(
+                self.pilot_,
+                self.estimator_,
+                self.inclusion_floor_,
+                float(log_odds([self.threshold_], self.response_method_)[0]),
+                self.response_method_,
+                self.pos_label_,
+            )
+        return self.estimator_
 
     def _predict_on_host(self, method, X, params):
         if _inputs.is_dataframe(X):

@@ -106,6 +106,12 @@ class Settings:
     weighting: bool = False
     n_iter_no_change: int = 2
     tol: float = 0.0
+    # The case-control design (skhnm._sampling): "log_odds", "weights", or
+    # None for the bootstrap's rounds; how scores are read, and which
+    # class they are for.
+    design: str | None = None
+    response_method: str = "decision_function"
+    pos_label: object = 1
 
     @property
     def cache(self):
@@ -177,12 +183,20 @@ def mine_jointly(tasks, progress=None):
     pass's callback ``callback(n_done, n_total)``. Returns one
     :class:`MiningResult` per task.
     """
-    runs = [_Run(task) for task in tasks]
+    from ._sampling import SampledRun  # it builds on this module's rounds
+
+    runs = [(SampledRun if task.settings.design else _Run)(task) for task in tasks]
     for rnd in range(max(task.settings.max_rounds for task in tasks) + 1):
-        active = [run for run in runs if not run.termination]
-        if not active:
+        if all(run.termination for run in runs):
             break
-        fits = [run.fit(rnd) for run in active]
+        fits = [(run, run.fit(rnd)) for run in runs if not run.termination]
+        for run, fitted in fits:
+            if fitted.cut is None:  # no pass follows this fit
+                run.finish(fitted)
+        active = [run for run, fitted in fits if fitted.cut is not None]
+        fits = [fitted for _, fitted in fits if fitted.cut is not None]
+        if not active:
+            continue
         with _in_round("scoring the pool", rnd):
             t0 = time.perf_counter()
             selections = select_jointly(

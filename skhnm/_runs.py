@@ -20,6 +20,12 @@ from ._mining import Settings, Task
 from ._pools import Scoring, code_dtype, round_dtype
 from ._progress import print_round, print_start
 from ._rows import member
+from ._sampling import (
+    AUTO_THRESHOLD,
+    MIN_NEGATIVES,
+    CaseControlPredictor,
+    on_scale,
+)
 from ._weighting import auto_threshold, mining_weight_keys, positive_rate
 
 
@@ -46,6 +52,7 @@ class FitInputs:
     val_rows: np.ndarray
     y_val: np.ndarray
     multiclass: bool
+    design: str | None = None  # the case-control design, or None
     _X_val: object = None
 
     def X_val(self, pool):
@@ -53,6 +60,31 @@ class FitInputs:
         if self._X_val is None:
             self._X_val = pool.rows(self.val_rows, keep=False)
         return self._X_val
+
+
+def sampling_design(miner, base, multiclass):
+    """How ``weighting="case_control"`` accounts for its sample: "log_odds"
+    (an estimator with predict_proba), "weights" (the others, when they
+    take sample_weight), or None: the bootstrap's rounds, for multiclass
+    mining, the rank and k-best rules, a cache, a per-round cap or a
+    sampler, which the one-pass design has no place for."""
+    if (
+        miner.weighting != "case_control"
+        or multiclass
+        or miner.criterion != "threshold"
+        or miner.evict_threshold is not None
+        or miner.max_negatives is not None
+        or miner.max_hard_per_round is not None
+        or miner.sampler is not None
+    ):
+        return None
+    if hasattr(base, "predict_proba"):
+        return "log_odds"
+    try:
+        mining_weight_keys(base)
+    except TypeError:
+        return None
+    return "weights"
 
 
 def detector_task(miner, inputs, label, seed, rng):
@@ -94,6 +126,8 @@ def detector_task(miner, inputs, label, seed, rng):
     n_ratio = max(1, round(miner.ratio * positives.size))
     if n_pool:
         n_initial = n_ratio
+        if inputs.design:
+            n_initial = max(n_ratio, min(n_pool, MIN_NEGATIVES))
         if room is not None and room < n_initial:
             notes.append(
                 (
@@ -111,12 +145,14 @@ def detector_task(miner, inputs, label, seed, rng):
         notes += draw_notes
 
     threshold = miner.threshold
-    if threshold == "auto":
+    if threshold == "auto" and inputs.design:
+        threshold = on_scale(AUTO_THRESHOLD, inputs.response_method)
+    elif threshold == "auto":
         threshold = auto_threshold(
             inputs.response_method,
             miner.ratio,
             positive_rate(positives, n_negatives, inputs.val_rows, inputs.sample_weight)
-            if inputs.weight_keys
+            if miner.weighting == "inverse_probability"
             else None,
         )
     pos_label = 1 if inputs.multiclass else label
@@ -153,9 +189,12 @@ def detector_task(miner, inputs, label, seed, rng):
         evict_threshold=miner.evict_threshold,
         max_negatives=max_negatives,
         n_guard=n_ratio,
-        weighting=bool(inputs.weight_keys),
+        weighting=miner.weighting == "inverse_probability",
         n_iter_no_change=miner.n_iter_no_change,
         tol=miner.tol,
+        design=inputs.design,
+        response_method=inputs.response_method,
+        pos_label=pos_label,
     )
     on_round = None
     if miner.verbose:
@@ -203,12 +242,14 @@ def fit_inputs(
         )
         rows_of = {k: r[~member(r, val_rows)] for k, r in rows_of.items()}
     batch_size = None if miner.batch_size == "auto" else miner.batch_size
+    design = sampling_design(miner, base, multiclass)
+    weighted = miner.weighting == "inverse_probability" or design == "weights"
     return FitInputs(
         pool=pool,
         base=base,
         params=params,
         sample_weight=sample_weight,
-        weight_keys=mining_weight_keys(base) if miner.weighting else (),
+        weight_keys=mining_weight_keys(base) if weighted else (),
         response_method=response_method,
         pool_scoring=Scoring(
             response_method,
@@ -222,6 +263,7 @@ def fit_inputs(
         val_rows=val_rows,
         y_val=labels.take(val_rows) if val_rows.size else None,
         multiclass=multiclass,
+        design=design,
     )
 
 
@@ -249,6 +291,10 @@ def fitted_attributes(max_rounds, detectors, tasks, results, multiclass):
     if multiclass:
         attributes["estimators_"] = each(lambda task, res: res.model)
     else:
-        attributes["estimator_"] = results[0].model
+        model = results[0].model
+        corrected = isinstance(model, CaseControlPredictor)
+        attributes["estimator_"] = model.estimator if corrected else model
+        attributes["pilot_"] = model.pilot if corrected else None
+        attributes["inclusion_floor_"] = model.floor if corrected else None
         attributes["pos_label_"] = detectors[0]
     return attributes

@@ -2,6 +2,7 @@
 
 import re
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -20,6 +21,10 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import get_tags
 
 from skhnm import HardNegativeMiningClassifier
+
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_sampling.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 
 def fit_working_set(clf, X, y, **fit_params):
@@ -47,9 +52,9 @@ def test_estimator_is_trained_on_the_final_working_set(imbalanced):
 
 def test_only_outside_negatives_are_scored_and_added(imbalanced, recording):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
-        recording(), threshold=-1.0, max_rounds=4, random_state=0
-    ).fit(with_ids(X), y)
+    clf = Bootstrap(recording(), threshold=-1.0, max_rounds=4, random_state=0).fit(
+        with_ids(X), y
+    )
     fits = [rows for kind, rows, _, _ in recording.log if kind == "fit"]
     scores = [rows for kind, rows, _, _ in recording.log if kind == "score"]
     assert len(fits) == len(scores) == clf.n_rounds_ + 1
@@ -73,8 +78,8 @@ def test_only_outside_negatives_are_scored_and_added(imbalanced, recording):
 
 def test_hard_means_strictly_above_threshold(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(max_rounds=1, random_state=0).fit(X, y)
-    round0 = HardNegativeMiningClassifier(max_rounds=0, random_state=0).fit(X, y)
+    clf = Bootstrap(max_rounds=1, random_state=0).fit(X, y)
+    round0 = Bootstrap(max_rounds=0, random_state=0).fit(X, y)
     outside = np.setdiff1d(np.flatnonzero(y == 0), round0.negative_indices_)
     scores = round0.decision_function(X[outside])
     np.testing.assert_array_equal(
@@ -86,11 +91,11 @@ def test_hard_means_strictly_above_threshold(imbalanced):
 @pytest.mark.parametrize("cap, expected", [(7, 7), (0.25, None)])
 def test_cap_takes_the_hardest_first(imbalanced, cap, expected):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         threshold=-2.0, max_rounds=1, max_hard_per_round=cap, random_state=0
     ).fit(X, y)
     n_cap = expected if expected is not None else int(np.floor(cap * y.sum()))
-    round0 = HardNegativeMiningClassifier(threshold=-2.0, max_rounds=0, random_state=0)
+    round0 = Bootstrap(threshold=-2.0, max_rounds=0, random_state=0)
     round0.fit(X, y)
     outside = np.setdiff1d(np.flatnonzero(y == 0), round0.negative_indices_)
     scores = round0.decision_function(X[outside])
@@ -107,7 +112,7 @@ def test_cap_takes_the_hardest_first(imbalanced, cap, expected):
 
 def test_stops_with_no_hard_negatives(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(max_rounds=50, random_state=0).fit(X, y)
+    clf = Bootstrap(max_rounds=50, random_state=0).fit(X, y)
     assert clf.termination_condition_ == "no_hard_negatives"
     assert clf.history_["n_hard"][-1] == 0
     assert clf.n_rounds_ < 50
@@ -128,7 +133,7 @@ def test_stops_at_max_rounds(imbalanced):
 
 def test_pool_exhausted_by_mining(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(threshold=-np.inf, random_state=0).fit(X, y)
+    clf = Bootstrap(threshold=-np.inf, random_state=0).fit(X, y)
     assert clf.termination_condition_ == "pool_exhausted"
     np.testing.assert_array_equal(clf.negative_indices_, np.flatnonzero(y == 0))
     assert clf.n_rounds_ == 1
@@ -183,7 +188,7 @@ def test_early_stopping_validation_rows_are_never_used(imbalanced, recording):
 @pytest.mark.parametrize("cap", [None, 10])
 def test_history_is_consistent_with_the_working_set(imbalanced, cap):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         threshold=-1.0, max_rounds=6, max_hard_per_round=cap, random_state=0
     ).fit(X, y)
     h = clf.history_
@@ -243,7 +248,7 @@ def test_random_state_instance_is_accepted(imbalanced):
 def test_sample_weight_reaches_the_estimator(imbalanced, recording):
     X, y = imbalanced
     weights = np.random.default_rng(0).uniform(0.5, 2.0, size=y.size)
-    clf = HardNegativeMiningClassifier(recording(), max_rounds=2, random_state=0)
+    clf = Bootstrap(recording(), max_rounds=2, random_state=0)
     clf.fit(with_ids(X), y, sample_weight=weights)
     for kind, rows, fit_weights, _ in recording.log:
         if kind == "fit":
@@ -324,23 +329,21 @@ def test_string_labels_and_pos_label_orientation(imbalanced):
 
 def test_response_method_and_auto_threshold(imbalanced):
     X, y = imbalanced
-    lr = HardNegativeMiningClassifier(max_rounds=0).fit(X, y)
+    lr = Bootstrap(max_rounds=0).fit(X, y)
     assert (lr.response_method_, lr.threshold_) == ("decision_function", 0.0)
-    proba = HardNegativeMiningClassifier(response_method="predict_proba", max_rounds=0)
+    proba = Bootstrap(response_method="predict_proba", max_rounds=0)
     proba.fit(X, y)
     assert (proba.response_method_, proba.threshold_) == ("predict_proba", 0.5)
-    tree = HardNegativeMiningClassifier(DecisionTreeClassifier(), max_rounds=0).fit(
-        X, y
-    )
+    tree = Bootstrap(DecisionTreeClassifier(), max_rounds=0).fit(X, y)
     assert tree.response_method_ == "predict_proba"
 
 
 def test_probability_threshold_selects_by_positive_probability(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         response_method="predict_proba", threshold=0.3, max_rounds=1, random_state=0
     ).fit(X, y)
-    round0 = HardNegativeMiningClassifier(max_rounds=0, random_state=0).fit(X, y)
+    round0 = Bootstrap(max_rounds=0, random_state=0).fit(X, y)
     outside = np.setdiff1d(np.flatnonzero(y == 0), round0.negative_indices_)
     proba = round0.predict_proba(X[outside])[:, 1]
     np.testing.assert_array_equal(
@@ -443,13 +446,13 @@ def test_failed_refit_leaves_no_half_fitted_state(imbalanced):
 
 def test_delegated_methods_follow_the_estimator(imbalanced):
     X, y = imbalanced
-    svc = HardNegativeMiningClassifier(SVC(), max_rounds=0)
+    svc = Bootstrap(SVC(), max_rounds=0)
     assert hasattr(svc, "decision_function") and not hasattr(svc, "predict_proba")
     svc.fit(X, y)
     assert not hasattr(svc, "predict_log_proba")
-    tree = HardNegativeMiningClassifier(DecisionTreeClassifier(), max_rounds=0)
+    tree = Bootstrap(DecisionTreeClassifier(), max_rounds=0)
     assert not hasattr(tree, "decision_function")
-    lr = HardNegativeMiningClassifier(max_rounds=0).fit(X, y)
+    lr = Bootstrap(max_rounds=0).fit(X, y)
     np.testing.assert_allclose(lr.predict_proba(X), lr.estimator_.predict_proba(X))
     np.testing.assert_allclose(
         lr.predict_log_proba(X), lr.estimator_.predict_log_proba(X)

@@ -1,6 +1,8 @@
 """The first working set's negatives (skhnm._initial): the ratio, samplers,
 and a pool too small for it."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from imblearn.under_sampling import (
@@ -11,11 +13,15 @@ from imblearn.under_sampling import (
 
 from skhnm import HardNegativeMiningClassifier
 
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_sampling.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
+
 
 @pytest.mark.parametrize("ratio", [0.5, 1.0, 2.5, 3.0, 7.0])
 def test_initial_ratio_is_exact(imbalanced, ratio):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(ratio=ratio, max_rounds=0, random_state=0)
+    clf = Bootstrap(ratio=ratio, max_rounds=0, random_state=0)
     clf.fit(X, y)
     n_pos = int(y.sum())
     assert clf.negative_indices_.size == round(ratio * n_pos)

@@ -2,6 +2,7 @@
 the positive class, sample weights and their routing, samplers, the split."""
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -23,6 +24,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
 from skhnm import HardNegativeMiningClassifier
+
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_sampling.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 
 def test_early_stopping_needs_both_classes_in_the_split():
@@ -56,13 +61,13 @@ def test_metadata_routing_of_sample_weight(imbalanced, recording):
     weights = np.random.default_rng(1).uniform(0.5, 2.0, size=y.size)
     with config_context(enable_metadata_routing=True):
         est = recording().set_fit_request(sample_weight=True)
-        clf = HardNegativeMiningClassifier(est, max_rounds=1, random_state=0)
+        clf = Bootstrap(est, max_rounds=1, random_state=0)
         clf.fit(with_ids(X), y, sample_weight=weights)
         fits = [(rows, w) for kind, rows, w, _ in recording.log if kind == "fit"]
         assert fits and all(np.array_equal(w, weights[rows]) for rows, w in fits)
 
         # Metadata nobody asked for is an error, as everywhere in scikit-learn.
-        unrequested = HardNegativeMiningClassifier(
+        unrequested = Bootstrap(
             recording().set_fit_request(sample_weight=False), max_rounds=1
         )
         with pytest.raises(TypeError, match="not routed to any object"):
@@ -136,13 +141,13 @@ def test_the_positive_class_defaults_to_the_rare_one(imbalanced, labels):
     X, y = imbalanced
     rare, common = labels
     named = np.where(y == 1, rare, common)
-    clf = HardNegativeMiningClassifier(random_state=0).fit(X, named)
+    clf = Bootstrap(random_state=0).fit(X, named)
     assert clf.pos_label_ == rare
     n_pos = int(y.sum())
     # The common class is the pool: 1:3 to start with, then mined.
     assert clf.history_["n_negatives"][0] == 3 * n_pos
     assert np.all(named[clf.negative_indices_] == common)
-    explicit = HardNegativeMiningClassifier(pos_label=rare, random_state=0)
+    explicit = Bootstrap(pos_label=rare, random_state=0)
     np.testing.assert_array_equal(
         explicit.fit(X, named).negative_indices_, clf.negative_indices_
     )

@@ -1,5 +1,7 @@
 """Fitting is the same whatever the pool's layout, chunking, threads or device."""
 
+from functools import partial
+
 import array_api_strict
 import numpy as np
 import pytest
@@ -12,6 +14,10 @@ from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from skhnm import HardNegativeMiningClassifier, _namespace
+
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_sampling.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 
 def _mlp():
@@ -36,12 +42,12 @@ def test_batch_size_and_n_jobs_never_change_the_fit(
 ):
     X, y = imbalanced
     params = dict(threshold=threshold, max_rounds=4, random_state=0)
-    ref = HardNegativeMiningClassifier(estimator, **params).fit(X, y)
+    ref = Bootstrap(estimator, **params).fit(X, y)
     assert sum(ref.history_["n_added"]) > 0
     for batch_size, n_jobs in [(1, None), (97, 2), (100_000, -1)]:
-        clf = HardNegativeMiningClassifier(
-            estimator, batch_size=batch_size, n_jobs=n_jobs, **params
-        ).fit(X, y)
+        clf = Bootstrap(estimator, batch_size=batch_size, n_jobs=n_jobs, **params).fit(
+            X, y
+        )
         same_fit(clf, ref)
         np.testing.assert_array_equal(clf.predict(X), ref.predict(X))
 
@@ -112,14 +118,12 @@ def test_an_array_api_pool_fits_like_numpy_and_only_working_rows_leave_it(
     """The GPU code path (a pool in a non-NumPy namespace), run on the CPU."""
     X, y = imbalanced
     params = dict(threshold=-1.0, max_rounds=3, batch_size=128, random_state=0)
-    ref = HardNegativeMiningClassifier(estimator, **params).fit(X, y)
+    ref = Bootstrap(estimator, **params).fit(X, y)
 
     crossed = crossings
     crossed.clear()  # the NumPy reference's conversions are no crossings
     pool = array_api_strict.asarray(X)
-    clf = HardNegativeMiningClassifier(estimator, **params).fit(
-        pool, array_api_strict.asarray(y)
-    )
+    clf = Bootstrap(estimator, **params).fit(pool, array_api_strict.asarray(y))
     same_fit(clf, ref)
     np.testing.assert_array_equal(clf.predict(X), ref.predict(X))
     np.testing.assert_array_equal(clf.predict(pool), ref.predict(X))
@@ -187,9 +191,9 @@ def test_a_host_pool_streamed_to_a_device_is_cut_there(
 ):
     X, y = imbalanced
     params = dict(threshold=-1.0, max_rounds=3, batch_size=256, random_state=0)
-    ref = HardNegativeMiningClassifier(LinearSVC(), **params).fit(X, y)
+    ref = Bootstrap(LinearSVC(), **params).fit(X, y)
     crossings.clear()
-    clf = HardNegativeMiningClassifier(LinearSVC(), device="cuda", **params)
+    clf = Bootstrap(LinearSVC(), device="cuda", **params)
     clf.fit(X, y)
     same_fit(clf, ref)
     # Scores never came back one per row: only the hard rows' indices and
@@ -204,9 +208,9 @@ def test_device_cuda_without_a_compiled_scorer_warns_once_at_the_caller(
     X, y = imbalanced
     tree = DecisionTreeClassifier(max_depth=3, random_state=0)
     params = dict(threshold=0.2, max_rounds=3, random_state=0)
-    ref = HardNegativeMiningClassifier(tree, **params).fit(X, y)
+    ref = Bootstrap(tree, **params).fit(X, y)
     with pytest.warns(UserWarning, match="no compiled scorer") as record:
-        clf = HardNegativeMiningClassifier(tree, device="cuda", **params).fit(X, y)
+        clf = Bootstrap(tree, device="cuda", **params).fit(X, y)
     assert len(record) == 1
     assert record[0].filename == __file__
     same_fit(clf, ref)

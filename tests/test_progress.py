@@ -34,6 +34,7 @@ def _fit_with_progress(X, y):
         threshold=-1.0,
         max_rounds=1,
         batch_size=100,
+        weighting=None,  # a pass in every round
         verbose=2,
         random_state=0,
     ).fit(X, y)

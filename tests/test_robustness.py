@@ -5,6 +5,7 @@ parameters and pool layouts, plus the degenerate cases named one by one.
 """
 
 import warnings
+from functools import partial
 
 import array_api_strict
 import numpy as np
@@ -18,6 +19,10 @@ from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from skhnm import HardNegativeMiningClassifier, MulticlassHardNegativeMiningClassifier
+
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_sampling.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 LABELS = {
     "int": (0, 1),
@@ -249,11 +254,11 @@ def _data(n_pos=5, n_neg=60, seed=0):
 
 def test_one_positive():
     X, y = _data(n_pos=1)
-    clf = HardNegativeMiningClassifier(LinearSVC(), random_state=0).fit(X, y)
+    clf = Bootstrap(LinearSVC(), random_state=0).fit(X, y)
     assert clf.history_["n_negatives"][0] == 3
     _check_fitted(clf, X, y, 1)
     with pytest.raises(ValueError, match="validation split"):
-        HardNegativeMiningClassifier(n_iter_no_change=2).fit(X, y)
+        Bootstrap(n_iter_no_change=2).fit(X, y)
 
 
 def test_pool_smaller_than_ratio_times_positives():
@@ -267,7 +272,7 @@ def test_pool_smaller_than_ratio_times_positives():
 
 def test_all_negatives_hard_in_round_0():
     X, y = _data()
-    clf = HardNegativeMiningClassifier(threshold=-1e9, random_state=0).fit(X, y)
+    clf = Bootstrap(threshold=-1e9, random_state=0).fit(X, y)
     assert clf.history_["n_hard"][0] == clf.history_["n_scored"][0] == 60 - 15
     assert clf.termination_condition_ == "pool_exhausted"
     assert clf.n_rounds_ == 1
@@ -291,7 +296,7 @@ def test_all_features_constant_the_guard_grows_then_gives_up():
     X, y = _data(n_neg=200)
     X[:] = 1.0
     with pytest.warns(UserWarning, match="no ranking information"):
-        clf = HardNegativeMiningClassifier(max_rounds=2, random_state=0).fit(X, y)
+        clf = Bootstrap(max_rounds=2, random_state=0).fit(X, y)
     # Every score ties: nothing is called hard, the guard adds 15 random
     # negatives, then twice as many, and the model never learns to rank.
     assert clf.history_["n_hard"] == [0, 0, 0]
@@ -302,7 +307,7 @@ def test_all_features_constant_the_guard_grows_then_gives_up():
 def test_an_estimator_that_predicts_one_class():
     X, y = _data()
     with pytest.warns(UserWarning, match="no ranking information"):
-        clf = HardNegativeMiningClassifier(DummyClassifier(), random_state=0)
+        clf = Bootstrap(DummyClassifier(), random_state=0)
         clf.fit(X, y)
     assert clf.response_method_ == "predict_proba"
     assert clf.termination_condition_ == "pool_exhausted"

@@ -1,6 +1,7 @@
 """The hardness rules (threshold, rank, k_best) and the guard, in the classifier."""
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -13,6 +14,10 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.svm import LinearSVC
 
 from skhnm import HardNegativeMiningClassifier
+
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_sampling.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 
 def _round0_model(clf, X, y):
@@ -141,7 +146,7 @@ def test_guard_rescues_a_constant_gradient_boosting_model():
     hgb = HistGradientBoostingClassifier(random_state=0)
     # Without the guard's help the seed's loop would stop at round 0:
     # the round-0 model is constant, so nothing scores above any cut.
-    clf = HardNegativeMiningClassifier(hgb, random_state=0)
+    clf = Bootstrap(hgb, random_state=0)
     with pytest.warns(UserWarning, match="no ranking information"):
         clf.fit(X, y)
     assert clf.history_["n_hard"][0] == 0

@@ -1,6 +1,7 @@
 """weighting="inverse_probability": a mined working set that stands for the pool."""
 
 import math
+from functools import partial
 
 import array_api_strict
 import numpy as np
@@ -20,6 +21,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from skhnm import HardNegativeMiningClassifier
+
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_sampling.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 IPW = "inverse_probability"
 
@@ -42,7 +47,7 @@ def _check_weights(rows, w, positives, n_negatives, mined):
 
 def test_each_fit_gets_horvitz_thompson_weights(imbalanced, recording):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         recording(), weighting=IPW, min_hard_per_round=1, random_state=0
     ).fit(with_ids(X), y)
     positives = np.flatnonzero(y == 1)
@@ -62,7 +67,7 @@ def test_each_fit_gets_horvitz_thompson_weights(imbalanced, recording):
     assert clf.history_["random_weight"][0] == n_negatives / n_initial
     # Weighting changes what is fitted; without it the fit gets no weights.
     recording.log = []
-    HardNegativeMiningClassifier(recording(), random_state=0).fit(with_ids(X), y)
+    Bootstrap(recording(), random_state=0).fit(with_ids(X), y)
     assert all(w is None for _, w in _fits(recording.log))
 
 
@@ -246,9 +251,7 @@ def test_a_guard_that_doubles_reaches_the_whole_pool():
     X = np.random.RandomState(0).normal(size=(10_000, 3))
     y = np.zeros(10_000, dtype=int)
     y[:30] = 1
-    clf = HardNegativeMiningClassifier(
-        DummyClassifier(), response_method="predict_proba", random_state=0
-    )
+    clf = Bootstrap(DummyClassifier(), response_method="predict_proba", random_state=0)
     with pytest.warns(UserWarning, match="no ranking information"):
         clf.fit(X, y)
     assert clf.history_["n_random"][:4] == [90, 180, 360, 720]

@@ -1,0 +1,254 @@
+"""weighting="case_control", the default: one pass, a sample of known
+inclusion probabilities, and a fit that stands for the pool."""
+
+import math
+
+import numpy as np
+import pytest
+from conftest import with_ids
+from imblearn.under_sampling import NearMiss
+from scipy.special import expit, logit
+from sklearn.datasets import make_classification
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from skhnm import HardNegativeMiningClassifier, MulticlassHardNegativeMiningClassifier
+from skhnm._sampling import (
+    EPSILON,
+    MIN_NEGATIVES,
+    inclusion,
+    keep_probability,
+    log_odds,
+)
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    """20,000 rows, 2% positives, 2% of the labels flipped."""
+    X, y = make_classification(
+        n_samples=20_000,
+        n_features=10,
+        n_informative=5,
+        weights=[0.98],
+        flip_y=0.02,
+        class_sep=1.0,
+        random_state=0,
+    )
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+
+
+def test_keep_probability_is_one_above_the_threshold_and_exponential_below():
+    s = np.array([3.0, 1.0, 0.0, -2.0, 1.0 + math.log(EPSILON) - 0.1])
+    pi = keep_probability(s, 1.0)
+    np.testing.assert_allclose(pi[:4], [1.0, 1.0, math.exp(-1.0), math.exp(-3.0)])
+    assert pi[4] == 0.0  # under EPSILON: never drawn
+    np.testing.assert_allclose(inclusion(s, 1.0, 0.25), 0.25 + 0.75 * pi)
+    p = np.array([0.2, 0.5, 0.9])
+    np.testing.assert_allclose(log_odds(p, "predict_proba"), logit(p))
+    np.testing.assert_array_equal(log_odds(p, "decision_function"), p)
+
+
+def test_the_default_draws_once_and_corrects_the_log_odds(noisy):
+    X_train, X_test, y_train, y_test = noisy
+    clf = HardNegativeMiningClassifier(random_state=0).fit(X_train, y_train)
+    assert clf.weighting_ == "case_control"
+    assert clf.termination_condition_ == "sampled"
+    assert clf.n_rounds_ == 1 and len(clf.history_["round"]) == 2
+    assert clf.threshold_ == 1.0  # "auto": one unit of log-odds
+    n_neg = int((y_train == 0).sum())
+    n_pos = int(y_train.sum())
+    n_initial = clf.history_["n_negatives"][0]
+    assert n_initial == max(3 * n_pos, MIN_NEGATIVES)
+    assert clf.inclusion_floor_ == pytest.approx(n_initial / n_neg)
+    assert clf.negative_indices_.size == n_initial + clf.history_["n_added"][0]
+    assert (clf.mined_round_ == 1).sum() == clf.history_["n_added"][0]
+
+    # The population's log-odds: the model's, plus log P(x) from the pilot.
+    s_model = clf.estimator_.decision_function(X_test)
+    s_pilot = clf.pilot_.decision_function(X_test)
+    P = inclusion(s_pilot, 1.0, clf.inclusion_floor_)
+    expected = s_model + np.log(P)
+    np.testing.assert_allclose(clf.decision_function(X_test), expected)
+    np.testing.assert_allclose(clf.predict_proba(X_test)[:, 1], expit(expected))
+    np.testing.assert_allclose(
+        clf.predict_log_proba(X_test), np.log(clf.predict_proba(X_test))
+    )
+    np.testing.assert_array_equal(clf.predict(X_test), (expected > 0).astype(int))
+
+    # The sample is drawn by the pilot: hard negatives all kept, easy ones
+    # rarely, and the kept share follows pi.
+    mined = clf.mined_round_ == 1
+    s = clf.pilot_.decision_function(X_train)
+    outside = (y_train == 0) & (clf.mined_round_ != 0)
+    assert np.all(mined[outside & (s >= 1.0)])
+    easy = outside & (s < 1.0 + math.log(EPSILON))
+    assert not mined[easy].any()
+    middle = outside & ~easy & (s < 1.0)
+    expected_kept = keep_probability(s[middle], 1.0).sum()
+    assert abs(mined[middle].sum() - expected_kept) < 4 * math.sqrt(expected_kept)
+
+
+def test_the_corrected_model_is_close_to_the_full_fit_on_noisy_labels(noisy):
+    X_train, X_test, y_train, y_test = noisy
+    full = LogisticRegression().fit(X_train, y_train)
+    ap_full = average_precision_score(y_test, full.decision_function(X_test))
+    clf = HardNegativeMiningClassifier(random_state=0).fit(X_train, y_train)
+    ap = average_precision_score(y_test, clf.decision_function(X_test))
+    uncorrected = average_precision_score(
+        y_test, clf.estimator_.decision_function(X_test)
+    )
+    share = clf.negative_indices_.size / (y_train == 0).sum()
+    assert share < 0.5
+    assert ap > ap_full - 0.01
+    # The correction is what makes the sample stand for the pool: the
+    # model alone ranks the easy negatives too high.
+    assert ap > uncorrected
+    # Probabilities on the population's scale: their mean is near the
+    # positive rate, where the uncorrected model's is far above it.
+    rate = y_test.mean()
+    assert abs(clf.predict_proba(X_test)[:, 1].mean() - rate) < 0.3 * rate
+    assert clf.estimator_.predict_proba(X_test)[:, 1].mean() > 2 * rate
+
+
+def test_a_margin_classifier_is_fitted_with_bounded_weights(noisy, recording):
+    X_train, X_test, y_train, y_test = noisy
+    clf = HardNegativeMiningClassifier(LinearSVC(), random_state=0)
+    clf.fit(X_train, y_train)
+    assert clf.weighting_ == "case_control"
+    assert clf.pilot_ is None and clf.inclusion_floor_ is None
+    # No correction: the fitted estimator predicts as it is.
+    np.testing.assert_array_equal(
+        clf.decision_function(X_test), clf.estimator_.decision_function(X_test)
+    )
+    # Weights are bounded by 1 / floor, the uniform draw's.
+    floor = clf.history_["n_negatives"][0] / (y_train == 0).sum()
+    assert 1.0 < clf.history_["random_weight"][1] <= 1.0 / floor
+
+    # The final fit's weights are 1 / P(x) under the pilot's scores.
+    Xi = with_ids(X_train)
+    rec = HardNegativeMiningClassifier(recording(), random_state=0).fit(Xi, y_train)
+    assert rec.weighting_ == "case_control"
+    fits = [(rows, w) for kind, rows, w, _ in recording.log if kind == "fit"]
+    assert fits[0][1] is None
+    rows, w = fits[1]
+    assert rows.size == y_train.sum() + rec.negative_indices_.size
+    positives = y_train[rows] == 1
+    np.testing.assert_array_equal(w[positives], 1.0)
+    assert np.all((w[~positives] >= 1.0) & (w[~positives] <= 1.0 / floor + 1e-9))
+    # A negative's weight falls as its pilot score rises: the hard ones,
+    # kept surely, weigh 1.
+    assert np.any(w[~positives] == 1.0) and w[~positives].max() > 2.0
+    assert rec.history_["effective_size"][1] < rows.size
+
+
+@pytest.mark.parametrize("estimator", ["lr", "svc"])
+def test_batch_size_and_n_jobs_never_change_the_sample(noisy, same_fit, estimator):
+    X_train, X_test, y_train, _ = noisy
+    est = LogisticRegression() if estimator == "lr" else LinearSVC()
+    ref = HardNegativeMiningClassifier(est, random_state=0).fit(X_train, y_train)
+    for batch_size, n_jobs in [(97, 1), (1000, 2)]:
+        clf = HardNegativeMiningClassifier(
+            est, batch_size=batch_size, n_jobs=n_jobs, random_state=0
+        ).fit(X_train, y_train)
+        same_fit(clf, ref)
+        np.testing.assert_allclose(
+            clf.decision_function(X_test), ref.decision_function(X_test), rtol=1e-6
+        )
+
+
+def test_a_small_pool_is_fitted_whole():
+    X, y = make_classification(
+        n_samples=400, weights=[0.9], flip_y=0.0, random_state=0
+    )
+    clf = HardNegativeMiningClassifier(random_state=0).fit(X, y)
+    n_neg = int((y == 0).sum())
+    assert n_neg < MIN_NEGATIVES
+    assert clf.negative_indices_.size == n_neg
+    assert clf.termination_condition_ == "pool_exhausted"
+    # P = 1 everywhere: no correction, the full-data fit.
+    assert clf.inclusion_floor_ == 1.0
+    full = LogisticRegression().fit(X, y)
+    np.testing.assert_allclose(
+        clf.decision_function(X), full.decision_function(X), rtol=1e-6
+    )
+
+
+def test_a_sample_of_more_than_half_the_pool_warns_naming_threshold(noisy):
+    X_train, _, y_train, _ = noisy
+    with pytest.warns(UserWarning, match="Raise threshold"):
+        clf = HardNegativeMiningClassifier(threshold=-8.0, random_state=0)
+        clf.fit(X_train, y_train)
+    assert clf.negative_indices_.size > 0.5 * (y_train == 0).sum()
+
+
+def test_max_rounds_zero_is_the_pilot_on_the_population_scale(noisy):
+    X_train, X_test, y_train, _ = noisy
+    clf = HardNegativeMiningClassifier(max_rounds=0, random_state=0)
+    clf.fit(X_train, y_train)
+    assert clf.termination_condition_ == "max_rounds"
+    assert clf.pilot_ is None
+    np.testing.assert_allclose(
+        clf.decision_function(X_test),
+        clf.estimator_.decision_function(X_test) + math.log(clf.inclusion_floor_),
+    )
+
+
+def test_predict_proba_only_estimators_and_pipelines_are_corrected(noisy):
+    X_train, X_test, y_train, y_test = noisy
+    hgb = HistGradientBoostingClassifier(max_iter=30, random_state=0)
+    knn = make_pipeline(StandardScaler(), KNeighborsClassifier(30))
+    for est, method in [(hgb, "decision_function"), (knn, "predict_proba")]:
+        clf = HardNegativeMiningClassifier(est, random_state=0).fit(X_train, y_train)
+        assert clf.weighting_ == "case_control"
+        assert clf.response_method_ == method
+        assert clf.pilot_ is not None
+        proba = clf.predict_proba(X_test)
+        assert np.all(np.isfinite(proba))
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+        assert average_precision_score(y_test, proba[:, 1]) > 0.3
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"criterion": "rank"},
+        {"evict_threshold": -1.0},
+        {"max_negatives": 10.0},
+        {"max_hard_per_round": 5},
+        {"sampler": NearMiss()},
+    ],
+)
+def test_rules_the_one_pass_design_cannot_hold_mine_in_rounds(noisy, params):
+    X_train, _, y_train, _ = noisy
+    clf = HardNegativeMiningClassifier(max_rounds=2, random_state=0, **params)
+    clf.fit(X_train[:4000], y_train[:4000])
+    assert clf.weighting_ is None
+    assert clf.pilot_ is None and clf.inclusion_floor_ is None
+    assert clf.termination_condition_ != "sampled"
+
+
+def test_multiclass_mining_runs_the_bootstrap(detection):
+    X, y = detection
+    clf = MulticlassHardNegativeMiningClassifier(max_rounds=1, random_state=0)
+    clf.fit(X, y)
+    assert clf.weighting_ is None
+    assert set(clf.termination_condition_.values()) != {"sampled"}
+
+
+def test_early_stopping_keeps_the_better_corrected_round(noisy):
+    X_train, X_test, y_train, _ = noisy
+    clf = HardNegativeMiningClassifier(n_iter_no_change=1, random_state=0)
+    clf.fit(X_train, y_train)
+    scores = clf.history_["validation_score"]
+    assert len(scores) == 2 and np.all(np.isfinite(scores))
+    assert clf.best_round_ == int(np.argmax(scores))
+    if clf.best_round_ == 0:
+        assert clf.pilot_ is None
+    else:
+        assert clf.pilot_ is not None
