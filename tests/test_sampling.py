@@ -55,7 +55,7 @@ def test_keep_probability_is_one_above_the_threshold_and_exponential_below():
 
 
 def test_the_default_draws_once_and_corrects_the_log_odds(noisy):
-    X_train, X_test, y_train, y_test = noisy
+    X_train, X_test, y_train, _y_test = noisy
     clf = HardNegativeMiningClassifier(random_state=0).fit(X_train, y_train)
     assert clf.weighting_ == "case_control"
     assert clf.termination_condition_ == "sampled"
@@ -117,7 +117,7 @@ def test_the_corrected_model_is_close_to_the_full_fit_on_noisy_labels(noisy):
 
 
 def test_a_margin_classifier_is_fitted_with_bounded_weights(noisy, recording):
-    X_train, X_test, y_train, y_test = noisy
+    X_train, X_test, y_train, _y_test = noisy
     clf = HardNegativeMiningClassifier(LinearSVC(), random_state=0)
     clf.fit(X_train, y_train)
     assert clf.weighting_ == "case_control"
@@ -163,9 +163,7 @@ def test_batch_size_and_n_jobs_never_change_the_sample(noisy, same_fit, estimato
 
 
 def test_a_small_pool_is_fitted_whole():
-    X, y = make_classification(
-        n_samples=400, weights=[0.9], flip_y=0.0, random_state=0
-    )
+    X, y = make_classification(n_samples=400, weights=[0.9], flip_y=0.0, random_state=0)
     clf = HardNegativeMiningClassifier(random_state=0).fit(X, y)
     n_neg = int((y == 0).sum())
     assert n_neg < MIN_NEGATIVES
@@ -242,7 +240,7 @@ def test_multiclass_mining_runs_the_bootstrap(detection):
 
 
 def test_early_stopping_keeps_the_better_corrected_round(noisy):
-    X_train, X_test, y_train, _ = noisy
+    X_train, _X_test, y_train, _ = noisy
     clf = HardNegativeMiningClassifier(n_iter_no_change=1, random_state=0)
     clf.fit(X_train, y_train)
     scores = clf.history_["validation_score"]
