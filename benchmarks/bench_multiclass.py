@@ -117,7 +117,9 @@ def run(n_rows, seed, repeats):
     ap_mined, aps_mined = macro_ap(mined, X_test, y_test)
     passes_mined = max(mined.n_rounds_.values()) + 1
 
-    ovr = OneVsRestClassifier(HardNegativeMiningClassifier(random_state=seed))
+    ovr = OneVsRestClassifier(
+        HardNegativeMiningClassifier(weighting=None, random_state=seed)
+    )
     t_ovr, (score_ovr, score_binary) = timed_fits(ovr, X, y, repeats, ovr_scoring)
     ap_ovr, aps_ovr = macro_ap(ovr, X_test, y_test)
     passes_ovr = sum(len(e.history_["score_time"]) for e in ovr.estimators_)

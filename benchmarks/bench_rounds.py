@@ -145,7 +145,11 @@ def _each_min_hard(estimator, **params):
 
     return {
         f"min_hard_per_round={m}": HardNegativeMiningClassifier(
-            estimator, min_hard_per_round=m, random_state=0, **params
+            estimator,
+            min_hard_per_round=m,
+            weighting=None,
+            random_state=0,
+            **params,
         )
         for m in MIN_HARD
     }
@@ -219,7 +223,9 @@ def sparse(n_rows):
         print(f" {name}")
         mined = _each_min_hard(est)
         # A larger initial draw, for comparison with the default ratio of 3.
-        mined["ratio=10"] = HardNegativeMiningClassifier(est, ratio=10, random_state=0)
+        mined["ratio=10"] = HardNegativeMiningClassifier(
+            est, ratio=10, weighting=None, random_state=0
+        )
         _compare(est, mined, X_train, y_train, X_test, y_test)
 
 

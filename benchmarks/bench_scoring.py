@@ -146,7 +146,7 @@ def svc(n_samples):
     for label, params in configs.items():
         t0 = time.perf_counter()
         mined = HardNegativeMiningClassifier(
-            SVC(), n_jobs=-1, random_state=0, **params
+            SVC(), n_jobs=-1, weighting=None, random_state=0, **params
         ).fit(X_train, y_train)
         t_mined = time.perf_counter() - t0
         ap_mined = average_precision_score(y_test, mined.decision_function(X_test))

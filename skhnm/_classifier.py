@@ -11,7 +11,8 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 
 from . import _inputs
-from ._base import BaseMiningClassifier, deprecation, document
+from ._base import BaseMiningClassifier, deprecation
+from ._docstrings import document
 
 
 @document
@@ -71,6 +72,22 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
     pos_label_ : object
         The positive class used.
 
+    pilot_ : estimator object or None
+        With ``weighting="case_control"`` and an estimator with
+        `predict_proba`: the round-0 fit whose scores set each row's
+        inclusion probability P(x), used again at prediction. None
+        otherwise, and when the kept model is round 0's.
+
+    inclusion_floor_ : float or None
+        With ``weighting="case_control"`` and an estimator with
+        `predict_proba`: the share of the negatives in the uniform first
+        draw, every negative's least inclusion probability. The methods
+        predict with log-odds ``s(x) + log P(x)``, where s is `estimator_`'s
+        and ``P(x) = inclusion_floor_ + (1 - inclusion_floor_) *
+        min(1, exp(s_pilot(x) - threshold))`` (0 in place of the minimum
+        under 0.001); without a pilot, P is the floor. None: no correction,
+        `estimator_` predicts as it is.
+
     {attributes}
 
     {run_attributes}
@@ -109,6 +126,21 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
     (1200, 'no_hard_negatives')
     >>> clf.predict(X[:3])
     array([0, 0, 0])
+
+    The default, a case-control sample: one pass of a pilot, one final fit
+    whose log-odds are corrected to the population's.
+
+    >>> X, y = make_classification(n_samples=20000, weights=[0.98],
+    ...                            flip_y=0.01, random_state=0)
+    >>> clf = HardNegativeMiningClassifier(random_state=0).fit(X, y)
+    >>> clf.weighting_, clf.termination_condition_
+    ('case_control', 'sampled')
+    >>> clf.history_["n_negatives"]
+    [1494, 3258]
+    >>> # Probabilities on the population's scale: the mean is the rate.
+    >>> p = clf.predict_proba(X)[:, 1]
+    >>> round(float(y.mean()), 4), round(float(p.mean()), 4)
+    (0.0249, 0.0254)
     """
 
     _parameter_constraints: dict = {

@@ -26,6 +26,11 @@ vector: with a margin threshold this keeps DPM's guarantee (Felzenszwalb et
 al. 2010, section 4.4) that a run ending with no hard negatives outside the
 cache has reached the optimum of training on all the data.
 
+The default working set is drawn instead of grown (``weighting=
+"case_control"``): a pilot's one pass keeps each negative with a known
+probability, and one fit accounts for it. That design, with its run, is in
+:mod:`skhnm._sampling`; :func:`mine_jointly` runs both kinds side by side.
+
 Multiclass mining (R-CNN: one detector per class over one background) runs
 one such bootstrap per detector in lockstep (:func:`mine_jointly`): every
 round fits each detector still mining, then one pass over the pool scores
@@ -180,8 +185,9 @@ def mine_jointly(tasks, progress=None):
     its cache on its own; a round's selecting pass scores the rows outside
     any working set once, with every model still mining
     (:func:`skhnm._pools.select_jointly`). `progress(round)` makes each
-    pass's callback ``callback(n_done, n_total)``. Returns one
-    :class:`MiningResult` per task.
+    pass's callback ``callback(n_done, n_total)``. A case-control task
+    (``settings.design``) takes part in its pilot's pass and ends after the
+    fit that follows. Returns one :class:`MiningResult` per task.
     """
     from ._sampling import SampledRun  # it builds on this module's rounds
 

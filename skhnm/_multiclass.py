@@ -13,7 +13,8 @@ from numbers import Real
 import numpy as np
 
 from . import _inputs
-from ._base import BaseMiningClassifier, document
+from ._base import BaseMiningClassifier
+from ._docstrings import document
 
 
 @document
