@@ -229,7 +229,7 @@ def summarise(df):
     group = np.where(df.family == "keel", "KEEL dev", df.task)
     for (name, est), part in df.groupby([group, "estimator"], sort=False):
         family = part.family.iloc[0]
-        lines.append(f"\n### {name}: {est}\n")
+        lines.append(f"\n## {name}: {est}\n")
         lines.append(
             "| method | mean AP | vs full | negatives used | fit / full | "
             ">= RUS 1:3 | >= weighted RUS |\n|---|---|---|---|---|---|---|"
@@ -288,7 +288,7 @@ def cost(rows, n=1_000_000):
             f"{clf.negative_indices_.size / (y == 0).sum():.0%} |"
         )
     head = (
-        f"\n### cost at {n:,} rows (70% for training)\n\n| estimator | full fit | "
+        f"\n## cost at {n:,} rows (70% for training)\n\n| estimator | full fit | "
         "default fit | ratio | AP full | AP default | negatives used |\n"
         "|---|---|---|---|---|---|---|"
     )

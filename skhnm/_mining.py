@@ -83,6 +83,9 @@ class Round:
 
 
 HISTORY_KEYS = tuple(f.name for f in fields(Round))
+# Pools from this many negatives warn when a round takes most of them; on
+# smaller ones a full-data fit costs next to nothing.
+LARGE_POOL = 1000
 
 
 @dataclass(frozen=True)
@@ -254,6 +257,7 @@ class _Run:
         self.history = {key: [] for key in HISTORY_KEYS}
         self.best = _Best(self.settings)
         self.bound_held = True
+        self.most_of_pool = None  # (round, added) of a round that took most of it
         self.termination = ""
         self.n_rounds = 0
         self.model = None  # the last round's
@@ -325,6 +329,12 @@ class _Run:
                 record.n_evicted = record.n_negatives - work.size
                 self.bound_held &= held
             work = _add_hardest(pool, work, selection, n_add, rnd, record)
+            if (
+                self.most_of_pool is None
+                and self.n_negatives >= LARGE_POOL
+                and record.n_added > 0.5 * self.n_negatives
+            ):
+                self.most_of_pool = (rnd, record.n_added)
         self.work = work
 
         for key, value in asdict(record).items():
@@ -369,6 +379,19 @@ class _Run:
                         if uninformative
                         else "; see history_['n_random']."
                     ),
+                    UserWarning,
+                )
+            )
+        if self.most_of_pool is not None:
+            rnd, added = self.most_of_pool
+            rule = {"threshold": "Raise threshold", "rank": "Lower rank_quantile"}
+            notes.append(
+                (
+                    f"Mining round {rnd} added {added} of the {self.n_negatives} "
+                    "negatives, more than half: the fits that follow cost "
+                    "almost a full-data fit. "
+                    + rule.get(self.settings.criterion, "Lower max_hard_per_round")
+                    + ", or cap the rounds with max_hard_per_round.",
                     UserWarning,
                 )
             )

@@ -41,6 +41,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ._mining import (
     HISTORY_KEYS,
+    LARGE_POOL,
     MiningResult,
     Round,
     _Best,
@@ -254,7 +255,11 @@ class SampledRun:
         self.pool.enter(added, 1)
         self.work = merge(self.work, added)
         record.n_added = added.size
-        if self.work.size > 0.5 * self.n_negatives and self.floor < 0.5:
+        if (
+            self.work.size > 0.5 * self.n_negatives
+            and self.n_negatives >= LARGE_POOL
+            and self.floor < 0.5
+        ):
             self.notes.append(
                 (
                     f"weighting='case_control' kept {self.work.size} of the "

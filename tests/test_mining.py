@@ -1,6 +1,7 @@
 """The bootstrap loop on its own, over a pool whose scores a script decides."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -355,3 +356,24 @@ def test_mine_passes_protected_rows_to_the_cache():
     assert evicted_protected == []
     # All 20 initial rows score below -1; the 10 odd ones are evictable.
     assert sum(result.history["n_evicted"]) == 10
+
+
+def test_a_round_that_takes_most_of_a_large_pool_warns_naming_the_parameter():
+    from sklearn.datasets import make_classification
+    from sklearn.svm import LinearSVC
+
+    X, y = make_classification(
+        n_samples=6000, weights=[0.97], flip_y=0.05, class_sep=0.5, random_state=0
+    )
+    with pytest.warns(UserWarning, match="more than half.*Raise threshold"):
+        clf = HardNegativeMiningClassifier(
+            LinearSVC(), threshold=-5.0, weighting=None, random_state=0
+        ).fit(X, y)
+    assert clf.history_["n_added"][0] > 0.5 * (y == 0).sum()
+    # A cap keeps every round under half: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HardNegativeMiningClassifier(
+            LinearSVC(), threshold=-5.0, max_hard_per_round=2.0,
+            weighting=None, max_rounds=2, random_state=0,
+        ).fit(X, y)  # fmt: skip
