@@ -13,7 +13,9 @@ from sklearn.svm import LinearSVC
 from skhnm import HardNegativeMiningClassifier
 
 # One value other than the default for each public parameter (two for the
-# rule), chosen so that every one changes the run on the small task below.
+# rule and the weighting), chosen so that every one changes the run on the
+# small task below, whose 1,000 negatives are more than the default's pilot
+# takes.
 NON_DEFAULT = [
     ("estimator", LinearSVC()),
     ("ratio", 1.0),
@@ -28,6 +30,7 @@ NON_DEFAULT = [
     ("evict_threshold", -1.2),
     ("max_negatives", 40),
     ("weighting", "inverse_probability"),
+    ("weighting", None),
     ("response_method", "predict_proba"),
     ("sampler", RandomUnderSampler()),
     ("validation_fraction", 0.3),
@@ -44,14 +47,14 @@ NON_DEFAULT = [
 PAIRS = [
     (a, b)
     for a, b in itertools.combinations(NON_DEFAULT, 2)
-    if a[0] != b[0]  # the two rules are not a pair
+    if a[0] != b[0]  # the two rules (or weightings) are not a pair
 ]
 
 
 @pytest.fixture(scope="module")
 def task():
     return make_classification(
-        n_samples=200, n_features=5, weights=[0.85], flip_y=0.02, random_state=0
+        n_samples=1200, n_features=5, weights=[0.85], flip_y=0.02, random_state=0
     )
 
 
@@ -97,7 +100,10 @@ def _check_stop_conditions(clf, params):
     if isinstance(cap, int) and clf.criterion != "k_best":
         assert max(history["n_added"]) <= cap
     stop, last = clf.termination_condition_, {k: v[-1] for k, v in history.items()}
-    if stop == "no_hard_negatives":
+    if stop == "sampled":
+        assert clf.weighting_ == "case_control" and n == 1
+        assert history["n_added"][0] > 0 and last["n_scored"] == 0
+    elif stop == "no_hard_negatives":
         assert last["n_hard"] == 0
     elif stop == "few_hard_negatives":
         assert clf.criterion != "k_best"
@@ -106,7 +112,8 @@ def _check_stop_conditions(clf, params):
             bound = bound * last["n_negatives"]
         assert 0 < last["n_hard"] < bound and last["n_added"] == 0
     elif stop == "max_rounds":
-        assert n == clf.max_rounds and last["n_hard"] > 0
+        assert n == clf.max_rounds
+        assert last["n_hard"] > 0 or clf.weighting_ == "case_control"
     elif stop == "pool_exhausted":
         assert last["n_scored"] == 0
     elif stop == "early_stopping":
