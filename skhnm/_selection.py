@@ -100,17 +100,18 @@ def outranks(score, reference):
 def nan_error(n_nan, n_total):
     """The one error for scores that cannot be ranked."""
     return ValueError(
-        f"The estimator returned NaN scores for {n_nan} of {n_total} pool rows; "
-        "hardness cannot be ranked. Check the pool for missing values the "
-        "estimator does not handle."
+        f"The estimator returned NaN or infinite scores for {n_nan} of "
+        f"{n_total} pool rows; hardness cannot be ranked. Check the pool for "
+        "missing or infinite values the estimator does not handle."
     )
 
 
 def check_scores(scores):
-    """Raise if a host array of scores holds a NaN (no allocation if not)."""
+    """Raise if a host array of scores holds a NaN or an infinity (no
+    allocation if not)."""
     scores = np.asarray(scores)
     if scores.size and _has_nan(np, scores):
-        raise nan_error(int(np.count_nonzero(np.isnan(scores))), scores.size)
+        raise nan_error(int(np.count_nonzero(~np.isfinite(scores))), scores.size)
     return scores
 
 
@@ -122,11 +123,13 @@ def _and(xp, a, b):
 
 
 def _has_nan(xp, scores):
+    """Whether a score is NaN or infinite: the pass's finiteness check."""
     if xp is np:
-        # A sum of squares is NaN exactly when a term is (no inf - inf), and
+        # A sum of squares is finite when every term is (it may overflow for
+        # huge finite scores: then the elementwise count decides), and
         # allocates nothing.
-        return bool(np.isnan(scores @ scores))
-    return bool(xp.any(xp.isnan(scores)))
+        return not np.isfinite(scores @ scores) and not np.isfinite(scores).all()
+    return not bool(xp.all(xp.isfinite(scores)))
 
 
 class Selector:
@@ -172,7 +175,7 @@ class Selector:
             return
         self.n_scored += n
         if _has_nan(xp, scores):
-            nan = xp.isnan(scores)
+            nan = ~xp.isfinite(scores)
             if outside is not None:
                 nan = nan & outside
             self.n_nan += int(xp.count_nonzero(nan))

@@ -125,7 +125,7 @@ def test_nan_is_refused_unless_the_estimator_takes_it(imbalanced):
     # The estimator decides: LogisticRegression's scores of that row are NaN,
     # which the pass refuses, naming the rows' problem (the bootstrap's
     # first draw, 1:3, leaves that row in the pool with this seed).
-    with pytest.raises(ValueError, match=r"NaN scores for 1 of .* pool rows"):
+    with pytest.raises(ValueError, match=r"NaN or infinite scores for 1 of .* pool rows"):
         Bootstrap(random_state=0).fit(X, y)
     # A NaN in a row it is fitted on: the estimator's own error.
     X_pos = X.copy()
@@ -135,6 +135,18 @@ def test_nan_is_refused_unless_the_estimator_takes_it(imbalanced):
     clf = HardNegativeMiningClassifier(HistGradientBoostingClassifier(max_iter=20))
     clf.fit(X, y)
     assert get_tags(clf).input_tags.allow_nan
+
+
+def test_an_infinite_pool_row_is_refused_by_the_pass(imbalanced):
+    X, y = imbalanced
+    X = X.copy()
+    X[np.flatnonzero(y == 0)[-1], 0] = np.inf
+    # Its score is infinite: the pass names the rows' problem, with no
+    # finiteness scan of the whole pool beforehand.
+    with pytest.raises(ValueError, match=r"NaN or infinite scores for 1 of"):
+        Bootstrap(random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"NaN or infinite scores for 1 of"):
+        HardNegativeMiningClassifier(random_state=0).fit(X, y)
 
 
 @pytest.mark.parametrize("labels", [("fraud", "ok"), ("alert", "normal"), (1, 0)])

@@ -47,7 +47,7 @@ def test_a_streaming_top_k_keeps_what_a_full_sort_keeps(chunk, k):
 
 def test_nan_scores_of_counted_rows_raise_and_masked_ones_do_not():
     scores = np.array([0.1, math.nan, 0.3, math.nan])
-    with pytest.raises(ValueError, match="NaN scores for 2 of 4 pool rows"):
+    with pytest.raises(ValueError, match="NaN or infinite scores for 2 of 4 pool rows"):
         select(scores, Cut(0.0), chunk=2)
     sel = select(scores, Cut(0.0), 2, outside=np.array([1, 0, 1, 0], dtype=bool))
     np.testing.assert_array_equal(sel.rows, [0, 2])
