@@ -245,7 +245,8 @@ RUN_ATTRIBUTES = """\
         for rows never used (validation rows included, and rows added after
         `best_round_`). An evicted negative keeps the round it last entered.
         Its dtype is the smallest signed integer type that holds
-        `max_rounds` (one byte a row by default).
+        `max_rounds` (one byte a row by default). A Dask array, persisted on
+        the cluster, when `X` is one: the client never holds a byte a row.
 
     termination_condition_ : str
         Why mining stopped: "sampled" (``weighting="case_control"``: the

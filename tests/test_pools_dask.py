@@ -57,6 +57,9 @@ def test_a_dask_pool_on_a_cluster_fits_like_numpy(client, imbalanced, case, same
     clf = HardNegativeMiningClassifier(estimator, random_state=0, **params)
     clf.fit(Xd, da.from_array(y, chunks=300))
     same_fit(clf, ref)
+    # The rounds stay on the cluster: the client holds no byte a row.
+    assert isinstance(clf.mined_round_, da.Array)
+    assert clf.mined_round_.dtype == ref.mined_round_.dtype
 
     # Predictions on a Dask array are lazy Dask arrays, computed per block.
     for method in ("predict", "decision_function", "predict_proba"):

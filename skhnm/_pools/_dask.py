@@ -149,20 +149,14 @@ class DaskPool(Pool):
         return np.asarray(da.flatnonzero(self._codes < 0).compute(), dtype=np.intp)
 
     def entered_round(self, best_round, dtype):
-        import dask
+        """The rounds, as a Dask array persisted on the workers beside the
+        codes: one byte a row on the client would make its memory grow with
+        the pool."""
 
         def block_rounds(codes):
             return entered_from_codes(codes, best_round, dtype)
 
-        # Filled a few blocks at a time: the client never holds the blocks
-        # and their concatenation at once.
-        out = np.empty(self.n_rows, dtype=dtype)
-        blocks = self._codes.map_blocks(block_rounds, dtype=dtype).to_delayed().ravel()
-        stops = np.cumsum(self.X.chunks[0])
-        for i in range(0, len(blocks), 4):
-            for j, part in enumerate(dask.compute(*blocks[i : i + 4]), start=i):
-                out[stops[j] - part.shape[0] : stops[j]] = part
-        return out
+        return self._codes.map_blocks(block_rounds, dtype=dtype).persist()
 
     # ----------------------------------------------------------- scoring
 
