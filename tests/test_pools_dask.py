@@ -161,3 +161,17 @@ def test_nan_scores_are_the_same_error_on_numpy_and_dask(imbalanced):
     assert "NaN or infinite scores for" in str(local.value)
     assert str(remote.value) == str(local.value)
     assert local.value.__notes__ == remote.value.__notes__
+
+
+def test_blocks_merged_on_the_workers_select_what_numpy_selects(imbalanced, same_fit):
+    # 40 blocks: two levels of merges on the workers, each keeping the cap's
+    # hardest, ties to the lower row, as one merge of every block would.
+    X, y = imbalanced
+    params = dict(threshold=-1.0, max_hard_per_round=20, max_rounds=3)
+    ref = HardNegativeMiningClassifier(LinearSVC(), random_state=0, **params)
+    ref.fit(X, y)
+    with dask.config.set(scheduler="threads"):
+        clf = HardNegativeMiningClassifier(LinearSVC(), random_state=0, **params)
+        clf.fit(da.from_array(X, chunks=50), y)
+    assert clf.history_["n_hard"][0] > 20  # the cap binds
+    same_fit(clf, ref)

@@ -186,12 +186,41 @@ class DaskPool(Pool):
             dask.delayed(_select_block)(b, [c[i] for c in codes], args, int(o))
             for i, (b, o) in enumerate(zip(blocks, offsets, strict=True))
         ]
-        total = max(pool.n_outside for pool in pools)
-        parts = [part for part, _ in _compute(tasks, progress, total)]
+        ks = [cut.k for cut in cuts]
+        if progress is None:
+            # Merged on the workers, a few blocks at a time: the client gets
+            # one selection, not one per block (with a cap k, that would be
+            # O(blocks x k), growing with the pool).
+            while len(tasks) > 1:
+                tasks = [
+                    dask.delayed(_merge_blocks)(tasks[i : i + _FAN_IN], ks)
+                    for i in range(0, len(tasks), _FAN_IN)
+                ]
+            parts = [part for part, _ in dask.compute(*tasks)]
+        else:
+            total = max(pool.n_outside for pool in pools)
+            parts = [part for part, _ in _compute(tasks, progress, total)]
         return [
             Selection.merge([part[k] for part in parts], cut.k).checked()
             for k, cut in enumerate(cuts)
         ]
+
+
+# Block selections merged per task on the workers.
+_FAN_IN = 8
+
+
+def _merge_blocks(parts, ks):
+    """Several blocks' selections as one, for each model (a worker's task).
+
+    Merging keeps each cut's k hardest (ties to the lower row), so a tree
+    of merges selects exactly what one merge of every block would.
+    """
+    merged = [
+        Selection.merge([selections[k] for selections, _ in parts], ks[k])
+        for k in range(len(ks))
+    ]
+    return merged, sum(n for _, n in parts)
 
 
 def _compute(tasks, progress, total):
