@@ -3,12 +3,15 @@
     python benchmarks/bench_scale.py                       # 1M, 10M and 100M rows
     python benchmarks/bench_scale.py --rows 1e6 --rows 1e7
 
-A Dask pool generated lazily on a two-worker ``LocalCluster`` (processes,
-one thread each): 8 float32 features drawn per block of 250,000 rows,
-never persisted, so every pass generates its blocks again, as a pool of
-features computed on the fly would. Labels come from a noisy linear rule
-whose threshold keeps about 20,000 positives at every size, so that the
-working set, the client's share, is the same size at every size.
+A Dask pool generated lazily on a cluster of two worker processes (one
+thread each) whose scheduler runs in a process of its own, as on a real
+cluster (a ``LocalCluster`` runs its scheduler inside the client, whose
+memory would then hold the scheduler's per-task state). 8 float32
+features are drawn per block of 250,000 rows and never persisted, so every
+pass generates its blocks again, as a pool of features computed on the fly
+would. Labels come from a noisy linear rule whose threshold keeps about
+20,000 positives at every size, so that the working set, the client's
+share, is the same size at every size.
 ``HardNegativeMiningClassifier(LogisticRegression(), weighting=None,
 max_rounds=2, max_hard_per_round=5000)``: three passes of the same kind.
 
@@ -22,7 +25,12 @@ across sizes. Run it alone: the workers use both cores.
 """
 
 import argparse
+import contextlib
+import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -70,8 +78,44 @@ def measure(n_rows, make_clf):
     }
 
 
+@contextlib.contextmanager
+def cluster(n_workers=2):
+    """A scheduler and `n_workers` worker processes, each a process of its own."""
+    from dask.distributed import Client
+
+    folder = tempfile.mkdtemp()
+    address = os.path.join(folder, "scheduler.json")
+    cli = [sys.executable, "-m"]
+    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs = [
+        subprocess.Popen(
+            [*cli, "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+             "--port", "0", "--dashboard-address", ":0",
+             "--scheduler-file", address],
+            **quiet,
+        )
+    ]  # fmt: skip
+    try:
+        while not os.path.exists(address):
+            time.sleep(0.1)
+        procs.append(
+            subprocess.Popen(
+                [*cli, "distributed.cli.dask_worker", "--scheduler-file",
+                 address, "--nworkers", str(n_workers), "--nthreads", "1",
+                 "--memory-limit", "6GiB"],
+                **quiet,
+            )
+        )  # fmt: skip
+        with Client(scheduler_file=address) as client:
+            client.wait_for_workers(n_workers, timeout=120)
+            yield client
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait()
+
+
 def main():
-    from dask.distributed import Client, LocalCluster
     from sklearn.linear_model import LogisticRegression
 
     from skhnm import HardNegativeMiningClassifier
@@ -91,17 +135,7 @@ def main():
         )
 
     print(f"machine: {platform.node()}, {platform.machine()}")
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=":0",
-            memory_limit="6GiB",
-        ) as cluster,
-        Client(cluster),
-    ):
+    with cluster():
         measure(CHUNK, make_clf)  # warm-up: imports, the cluster's first tasks
         rows = []
         for n in sizes:
