@@ -21,12 +21,19 @@ def print_start(n_pool, n_positives, n_initial, label=None):
 def print_round(record, label=None):
     """One round's line (:class:`skhnm._mining.Round`); the validation score
     only when there is one."""
-    line = (
-        f"[skhnm]{_detector(label)} round {record.round}: {record.n_negatives} "
-        f"negatives, {record.n_hard} hard of {record.n_scored} scored, "
-        f"{record.n_added} added, fit {record.fit_time:.3f}s, "
-        f"score {record.score_time:.3f}s"
-    )
+    if record.score_time == 0.0 and record.n_scored == 0:
+        # A fit no pass follows: the case-control design's final one.
+        line = (
+            f"[skhnm]{_detector(label)} round {record.round}: "
+            f"{record.n_negatives} negatives, final fit {record.fit_time:.3f}s"
+        )
+    else:
+        line = (
+            f"[skhnm]{_detector(label)} round {record.round}: "
+            f"{record.n_negatives} negatives, {record.n_hard} hard of "
+            f"{record.n_scored} scored, {record.n_added} added, "
+            f"fit {record.fit_time:.3f}s, score {record.score_time:.3f}s"
+        )
     if not math.isnan(record.validation_score):
         line += f", validation {record.validation_score:.4f}"
     print(line)

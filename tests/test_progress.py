@@ -89,3 +89,12 @@ def test_verbose_2_reports_progress_over_a_dask_pool(
         assert 2 <= len(lines) <= 11, lines
         n = clf.history_["n_scored"][rnd]
         assert lines[-1].endswith(f"scored {n}/{n} rows (100%)")
+
+
+def test_verbose_1_names_the_default_s_final_fit(imbalanced, capsys):
+    X, y = imbalanced
+    HardNegativeMiningClassifier(verbose=1, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3  # the start, the pilot with its pass, the final fit
+    assert "hard of" in lines[1] and "added" in lines[1]
+    assert lines[2].startswith("[skhnm] round 1:") and "final fit" in lines[2]
