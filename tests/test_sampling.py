@@ -250,3 +250,22 @@ def test_early_stopping_keeps_the_better_corrected_round(noisy):
         assert clf.pilot_ is None
     else:
         assert clf.pilot_ is not None
+
+
+@pytest.mark.parametrize("estimator", ["lr", "svc"])
+def test_an_array_api_pool_draws_the_numpy_sample(noisy, same_fit, estimator):
+    # The GPU path's code, run on the CPU through array-api-strict: the pass
+    # cuts where the pool lives and the draw is the same.
+    array_api_strict = pytest.importorskip("array_api_strict")
+    X_train, X_test, y_train, _ = noisy
+    X_train = X_train.astype(np.float32)
+    est = LogisticRegression() if estimator == "lr" else LinearSVC()
+    ref = HardNegativeMiningClassifier(est, random_state=0).fit(X_train, y_train)
+    clf = HardNegativeMiningClassifier(est, random_state=0).fit(
+        array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
+    )
+    assert clf.weighting_ == ref.weighting_ == "case_control"
+    same_fit(clf, ref)
+    np.testing.assert_allclose(
+        clf.decision_function(X_test), ref.decision_function(X_test), rtol=1e-5
+    )
