@@ -231,7 +231,42 @@ class _Fitted:
     pos_scores: np.ndarray | None
 
 
-class _Run:
+class RunRecord:
+    """The bookkeeping every kind of run shares: its history, and its result.
+
+    A run sets ``task``, ``history``, ``best``, ``model``, ``work``,
+    ``termination`` and ``n_rounds``, and says what it has to tell the user
+    in ``_notes()``.
+    """
+
+    def log(self, record):
+        """One fit's :class:`Round`: into the history, and to the task's
+        `on_round`."""
+        for key, value in asdict(record).items():
+            self.history[key].append(value)
+        if self.task.on_round is not None:
+            self.task.on_round(record)
+        self.n_rounds = record.round
+
+    def result(self):
+        result = MiningResult(
+            model=self.model,
+            negatives=self.work,
+            history=self.history,
+            n_rounds=self.n_rounds,
+            termination=self.termination,
+            best_round=self.n_rounds,
+            notes=self._notes(),
+        )
+        best = self.best
+        if best.round is not None and best.round != self.n_rounds:
+            # Early stopping keeps the best round's model and the working
+            # set it saw.
+            result.best_round, result.model, result.negatives = best.kept
+        return result
+
+
+class _Run(RunRecord):
     """One bootstrap's state between rounds; the algorithm, step by step.
 
     :meth:`fit` fits a round's model and returns it with its cut; the pass
@@ -337,29 +372,8 @@ class _Run:
                 self.most_of_pool = (rnd, record.n_added)
         self.work = work
 
-        for key, value in asdict(record).items():
-            self.history[key].append(value)
-        if self.task.on_round is not None:
-            self.task.on_round(record)
-        self.n_rounds = rnd
+        self.log(record)
         self.termination = termination or ""
-
-    def result(self):
-        result = MiningResult(
-            model=self.model,
-            negatives=self.work,
-            history=self.history,
-            n_rounds=self.n_rounds,
-            termination=self.termination,
-            best_round=self.n_rounds,
-            notes=self._notes(),
-        )
-        best = self.best
-        if best.round is not None and best.round != self.n_rounds:
-            # Early stopping keeps the best round's model and the working
-            # set it saw.
-            result.best_round, result.model, result.negatives = best.kept
-        return result
 
     def _notes(self):
         """What the run has to tell the user: ``(message, category)`` pairs."""

@@ -33,7 +33,6 @@ rows), consistently at fit and at prediction.
 """
 
 import math
-from dataclasses import asdict
 
 import numpy as np
 from scipy.special import expit, log_expit
@@ -42,8 +41,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from ._mining import (
     HISTORY_KEYS,
     LARGE_POOL,
-    MiningResult,
     Round,
+    RunRecord,
     _Best,
     _Fitted,
     _in_round,
@@ -170,7 +169,7 @@ class CaseControlPredictor(ClassifierMixin, BaseEstimator):
         return self.classes_[(self._towards_last(X) > 0).astype(int)]
 
 
-class SampledRun:
+class SampledRun(RunRecord):
     """One case-control run: the pilot's fit, one pass, the final fit.
 
     The same interface as the bootstrap's run (:class:`skhnm._mining._Run`):
@@ -271,7 +270,7 @@ class SampledRun:
                     UserWarning,
                 )
             )
-        self._log(record)
+        self.log(record)
 
     def finish(self, fitted):
         """The fit no pass follows: the run ends."""
@@ -279,26 +278,7 @@ class SampledRun:
 
     def _end(self, record, termination):
         self.termination = termination
-        self._log(record)
+        self.log(record)
 
-    def _log(self, record):
-        for key, value in asdict(record).items():
-            self.history[key].append(value)
-        if self.task.on_round is not None:
-            self.task.on_round(record)
-        self.n_rounds = record.round
-
-    def result(self):
-        result = MiningResult(
-            model=self.model,
-            negatives=self.work,
-            history=self.history,
-            n_rounds=self.n_rounds,
-            termination=self.termination,
-            best_round=self.n_rounds,
-            notes=self.notes,
-        )
-        best = self.best
-        if best.round is not None and best.round != self.n_rounds:
-            result.best_round, result.model, result.negatives = best.kept
-        return result
+    def _notes(self):
+        return self.notes
