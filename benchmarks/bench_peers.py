@@ -208,6 +208,20 @@ RULES = {
 }
 
 
+def weighted_undersampling(est, X, y, seed, budget):
+    """`est` fitted on every positive and a uniform subset of `budget`
+    negatives weighted by the inverse of its rate: the full-data loss
+    estimated for free. Returns (fitted est, negatives used)."""
+    n_neg = int((y == 0).sum())
+    n = min(n_neg, budget)
+    rng = np.random.default_rng(seed)
+    negatives = rng.choice(np.flatnonzero(y == 0), n, replace=False)
+    rows = np.sort(np.r_[np.flatnonzero(y == 1), negatives])
+    key = est.steps[-1][0] + "__sample_weight" if hasattr(est, "steps") else ""
+    weights = np.where(y[rows] == 1, 1.0, n_neg / n)
+    return est.fit(X[rows], y[rows], **{key or "sample_weight": weights}), n
+
+
 def run_method(method, make_est, X, y, seed, budget):
     """Fit one method; return (model, negatives used, extra info)."""
     from imblearn.ensemble import (
@@ -234,16 +248,7 @@ def run_method(method, make_est, X, y, seed, budget):
         rus = RandomUnderSampler(sampling_strategy={0: n}, random_state=seed)
         return imb_pipeline(rus, make_est()).fit(X, y), n, {}
     if method == "weighted RUS, mining's budget":
-        # A uniform subset as large as mining's working set, weighted by the
-        # inverse of its rate: the full-data loss estimated for free.
-        rng = np.random.default_rng(seed)
-        n = min(n_neg, budget)
-        negatives = rng.choice(np.flatnonzero(y == 0), n, replace=False)
-        rows = np.sort(np.r_[np.flatnonzero(y == 1), negatives])
-        est = make_est()
-        key = est.steps[-1][0] + "__sample_weight" if hasattr(est, "steps") else ""
-        weights = np.where(y[rows] == 1, 1.0, n_neg / n)
-        return est.fit(X[rows], y[rows], **{key or "sample_weight": weights}), n, {}
+        return (*weighted_undersampling(make_est(), X, y, seed, budget), {})
     if method == "InstanceHardnessThreshold":
         # Keeps 3 negatives per positive: the easiest, by cross-validated
         # hardness (the opposite choice to mining's).

@@ -42,7 +42,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from bench_peers import markdown_to_rst
+from bench_peers import markdown_to_rst, weighted_undersampling
 
 HERE = Path(__file__).parent
 KEEL = HERE / "data" / "keel-dev"
@@ -158,12 +158,7 @@ def fit_method(method, make_est, X, y, seed, budget):
         rus = RandomUnderSampler(sampling_strategy={0: n}, random_state=seed)
         return make_pipeline(rus, make_est()).fit(X, y), n
     if method == "weighted RUS, default's budget":
-        rng = np.random.default_rng(seed)
-        n = min(n_neg, budget)
-        negatives = rng.choice(np.flatnonzero(y == 0), n, replace=False)
-        rows = np.sort(np.r_[np.flatnonzero(y == 1), negatives])
-        weights = np.where(y[rows] == 1, 1.0, n_neg / n)
-        return make_est().fit(X[rows], y[rows], sample_weight=weights), n
+        return weighted_undersampling(make_est(), X, y, seed, budget)
     weighting = "case_control" if method == "skhnm default" else None
     model = HardNegativeMiningClassifier(
         make_est(), weighting=weighting, random_state=seed
