@@ -94,15 +94,15 @@ def pass_cut(threshold, response_method):
     return on_scale(threshold + math.log(EPSILON), response_method)
 
 
-def draw(rows, scores, threshold, response_method, rng):
-    """Which of the pass's rows join: each with probability pi.
+def draw(s, threshold, rng):
+    """Which of the pass's rows join, each with probability pi (a mask),
+    and their pi, from their log-odds `s`.
 
-    `rows` are sorted, so the draw depends on the rows and `rng` alone,
-    whatever the batch size, threads or backend of the pass.
+    The pass's rows are sorted, so the draw depends on the rows and `rng`
+    alone, whatever the batch size, threads or backend of the pass.
     """
-    pi = keep_probability(log_odds(scores, response_method), threshold)
-    u = rng.random_sample(rows.size)
-    return rows[u < pi], pi
+    pi = keep_probability(s, threshold)
+    return rng.random_sample(s.size) < pi, pi
 
 
 class CaseControlPredictor(ClassifierMixin, BaseEstimator):
@@ -241,14 +241,13 @@ class SampledRun(RunRecord):
         if selection.n_scored == 0:
             return self._end(record, "pool_exhausted")
         with _timed(record, "score_time"), _in_round("scoring the pool", 0):
-            added, pi = draw(
-                selection.rows, selection.scores, self.threshold, rm, self.task.rng
-            )
+            s = log_odds(selection.scores, rm)
+            kept, pi = draw(s, self.threshold, self.task.rng)
+            added = selection.rows[kept]
             record.n_hard = int(np.count_nonzero(pi == 1.0))
             if self.settings.design == "weights":
                 initial = log_odds(self.pool.score(self.pilot, self.work), rm)
-                at = np.searchsorted(selection.rows, added)
-                scores = np.r_[initial, log_odds(selection.scores[at], rm)]
+                scores = np.r_[initial, s[kept]]
                 order = np.argsort(np.r_[self.work, added], kind="stable")
                 self.work_scores = scores[order]
         self.pool.enter(added, 1)
