@@ -263,15 +263,23 @@ class JointScorer(_Chunking):
         return self._local.scratch
 
     @property
-    def chunks_on_threads(self):
-        """A stacked dense product of several models, on the host CPU: its
-        chunks go on threads of their own, one BLAS thread each."""
-        return (
-            self.stacked
-            and self.n_models > 1
-            and self.xp is np
-            and not self.parts[0].scorer.elementwise_bound
-        )
+    def chunk_threads(self):
+        """Threads of skhnm's own for a compiled product on the host CPU, one
+        BLAS thread each; 0 where the chunks run as :attr:`threads_help` says.
+
+        Right after a fit, BLAS's own threads (and those of the second BLAS
+        that SciPy loads) still spin on every core: a product split over them
+        is slower than chunks on threads of our own, which also spread the
+        cut (benchmarks/bench_fit.py, bench_multiclass.py). One model's
+        product takes as many threads as BLAS would; a stacked product of
+        several, half as many (its temporaries then stay in cache).
+        """
+        if len(self.parts) > 1 or self.xp is not np or not self.compiled:
+            return 0
+        if self.parts[0].scorer.elementwise_bound:
+            return 0
+        n_blas = blas_thread_count()
+        return max(1, n_blas // 2) if self.n_models > 1 else n_blas
 
     @property
     def threads_help(self):
@@ -443,7 +451,6 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
         # one batch at a time, and so does a joint pass, whose (rows x
         # models) temporaries stay in cache that way.
         step *= _SCAN_BATCHES
-    lock = threading.Lock()
 
     def run(lo, hi):
         masks = [codes(lo, hi) < 0 for codes in chunk_codes]
@@ -479,20 +486,15 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
             for k, selector in enumerate(selectors):
                 mask = _into(xp, block_masks[k]) if keep_mask[k] else None
                 n_k = counts[k] if keep_mask[k] else None
-                with lock:
-                    selector.add(scores[k], rows, mask, n_k)
+                selector.add(scores[k], rows, mask, n_k)
         return n_out
 
     n_rows = X.shape[0]
     ranges = [(lo, min(lo + step, n_rows)) for lo in range(0, n_rows, step)]
-    if scorer.chunks_on_threads:
-        # Right after the detectors' fits, BLAS's own threads (and those of
-        # the second BLAS that SciPy loads) still spin on every core: a
-        # multi-column product split over them is slower than chunks on
-        # threads of our own, half as many, one BLAS thread each
-        # (benchmarks/bench_multiclass.py).
+    n_threads = scorer.chunk_threads
+    if n_threads:
         with blas_threads(1):
-            run_chunks(run, ranges, max(1, blas_thread_count() // 2), progress, n_total)
+            run_chunks(run, ranges, n_threads, progress, n_total)
     else:
         run_chunks(run, ranges, scorer.n_threads(s.n_jobs), progress, n_total)
     selections = [selector.finish() for selector in selectors]

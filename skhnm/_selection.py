@@ -11,6 +11,7 @@ first, ties to the lower row index) live here and nowhere else.
 """
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,11 +151,16 @@ class Selector:
         self.untied = False
         self._rows, self._scores = [], []
         self._n_held = 0
+        self._lock = threading.Lock()
         # Once k rows are held, a row must score at least the k-th of them.
         self._kth = -math.inf
 
     def add(self, scores, rows, outside=None, n=None):
-        """Cut one chunk.
+        """Cut one chunk; safe to call from several threads at once.
+
+        The chunk's own work (its counts, its hard rows, its k hardest)
+        runs unlocked; only the update of the running totals and held rows
+        is serialised.
 
         Parameters
         ----------
@@ -173,43 +179,56 @@ class Selector:
             n = scores.shape[0] if outside is None else int(xp.count_nonzero(outside))
         if n == 0:
             return
-        self.n_scored += n
+        n_nan = 0
         if _has_nan(xp, scores):
             nan = ~xp.isfinite(scores)
             if outside is not None:
                 nan = nan & outside
-            self.n_nan += int(xp.count_nonzero(nan))
+            n_nan = int(xp.count_nonzero(nan))
+        bounds = None
         if not self.untied:
-            # Only until the pass is known to rank: the first chunk, nearly
-            # always.
+            # Only until the pass is known to rank: the first chunks, nearly
+            # always (a stale read costs only this work).
             counted = scores if outside is None else scores[outside]
-            self.low = min(self.low, float(xp.min(counted)))
-            self.high = max(self.high, float(xp.max(counted)))
-            self.untied = not _tied(self.low, self.high)
+            bounds = float(xp.min(counted)), float(xp.max(counted))
         hard = scores > cut.threshold
         if outside is not None:
             hard = _and(xp, hard, outside)
         index = xp.nonzero(hard)[0]
-        self.n_hard += index.shape[0]
-        if index.shape[0] == 0:
-            return
-        picked = xp.take(scores, index)
-        if self._kth > -math.inf:
-            # Once k rows are held, only rows as hard as the k-th can matter
-            # (a tie may still win on its lower row index).
-            keep = picked >= self._kth
-            index, picked = index[keep], picked[keep]
-            if index.shape[0] == 0:
+        n_hard = index.shape[0]
+        picked = None
+        if n_hard:
+            picked = xp.take(scores, index)
+            kth = self._kth
+            if cut.k is not None and xp is np and n_hard > cut.k:
+                # Below this chunk's own k-th score a row cannot be among the
+                # pass's k hardest.
+                kth = max(kth, float(np.partition(picked, n_hard - cut.k)[-cut.k]))
+            if kth > -math.inf:
+                # Ties with the k-th stay: they may win on a lower row index.
+                keep = picked >= kth
+                index, picked = index[keep], picked[keep]
+            if index.shape[0]:
+                if isinstance(rows, int | np.integer):
+                    index = xp.astype(index, xp.int64) + int(rows)
+                else:
+                    index = xp.take(rows, index)
+                picked = xp.astype(picked, xp.float64)
+        with self._lock:
+            self.n_scored += n
+            self.n_nan += n_nan
+            self.n_hard += n_hard
+            if bounds is not None and not self.untied:
+                self.low = min(self.low, bounds[0])
+                self.high = max(self.high, bounds[1])
+                self.untied = not _tied(self.low, self.high)
+            if picked is None or index.shape[0] == 0:
                 return
-        if isinstance(rows, int | np.integer):
-            index = xp.astype(index, xp.int64) + int(rows)
-        else:
-            index = xp.take(rows, index)
-        self._rows.append(index)
-        self._scores.append(xp.astype(picked, xp.float64))
-        self._n_held += index.shape[0]
-        if cut.k is not None and self._n_held > max(2 * cut.k, 1024):
-            self._keep_k()
+            self._rows.append(index)
+            self._scores.append(picked)
+            self._n_held += index.shape[0]
+            if cut.k is not None and self._n_held > max(2 * cut.k, 1024):
+                self._keep_k()
 
     def _keep_k(self):
         """Shrink the held rows to the k hardest (ties to the lower row)."""

@@ -239,7 +239,12 @@ def test_a_pass_reports_its_progress_after_every_chunk(fitted):
     pool.start(np.empty(0, dtype=int), np.empty(0, dtype=int))
     seen = []
     pool.select(model, Cut(0.0), lambda done, total: seen.append((done, total)))
-    assert seen == [(300, 1000), (600, 1000), (900, 1000), (1000, 1000)]
+    # Chunks may finish out of order on the pass's threads: one report each,
+    # counting up by a chunk's rows to the whole pool.
+    done = [d for d, _ in seen]
+    assert {total for _, total in seen} == {1000}
+    assert sorted(np.diff([0, *done])) == [100, 300, 300, 300]
+    assert done[-1] == 1000
 
 
 def test_an_error_in_a_thread_stops_the_pass_and_its_threads(fitted):
@@ -266,3 +271,49 @@ def test_an_error_in_a_thread_stops_the_pass_and_its_threads(fitted):
             n_jobs=2,
         )
     assert not [t for t in threading.enumerate() if t.name.startswith("skhnm-score")]
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("cut", [Cut(0.0), Cut(-4.0, k=40)], ids=["threshold", "k"])
+def test_a_binary_pass_on_its_own_threads_cuts_as_one_thread(
+    fitted, monkeypatch, layout, cut
+):
+    # A compiled product on the host runs its chunks on as many threads as
+    # BLAS would use, each holding BLAS to one thread; the cut is the same
+    # whatever the threads and the order in which chunks finish.
+    import skhnm._scoring
+
+    model, X, _ = fitted
+    data = X if layout == "dense" else sp.csr_matrix(X)
+    working = np.arange(0, X.shape[0], 7)
+
+    def select(n_blas, batch_size):
+        monkeypatch.setattr(skhnm._scoring, "blas_thread_count", lambda: n_blas)
+        pool = as_pool(data).view(Scoring("decision_function", 1, batch_size), "i2")
+        pool.start(np.empty(0, dtype=int), np.empty(0, dtype=int))
+        pool.enter(working, 0)
+        return pool.select(model, cut)
+
+    seen = []
+    compiled_call = skhnm._scoring.JointScorer.__call__
+
+    def spy(self, block):
+        seen.append((threading.current_thread().name, blas_threads_now()))
+        return compiled_call(self, block)
+
+    from skhnm._scoring import blas_thread_count as blas_threads_now
+
+    reference = select(1, None)
+    monkeypatch.setattr(skhnm._scoring.JointScorer, "__call__", spy)
+    threaded = select(4, 37)
+    assert any(name.startswith("skhnm-score") for name, _ in seen)
+    assert {n for _, n in seen} == {1}
+    np.testing.assert_array_equal(threaded.rows, reference.rows)
+    np.testing.assert_allclose(threaded.scores, reference.scores, rtol=1e-12)
+    assert (threaded.n_hard, threaded.n_scored) == (
+        reference.n_hard,
+        reference.n_scored,
+    )
+    assert threaded.n_scored == X.shape[0] - working.size
+    if cut.k is not None:
+        assert threaded.rows.size == cut.k < threaded.n_hard
