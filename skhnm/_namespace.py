@@ -71,5 +71,16 @@ def cuda_namespace():
     return array_namespace(cupy.empty(0))
 
 
+def free_device_bytes(xp):
+    """Bytes free on the current CuPy device (its memory pool's included);
+    None elsewhere."""
+    if not is_cuda(xp):
+        return None
+    import cupy
+
+    free, _ = cupy.cuda.runtime.memGetInfo()
+    return int(free + cupy.get_default_memory_pool().free_bytes())
+
+
 def is_cuda(xp):
     return xp is not None and is_cupy_namespace(xp)

@@ -33,12 +33,18 @@ from threadpoolctl import ThreadpoolController
 
 from . import _namespace
 from ._compiled import Scratch, compile_scorer, stack_scorers
+from ._device_cut import DeviceCut, initial_capacity
 from ._selection import Selector, check_scores
 
 # Target size of one chunk of the pool, in bytes of its dense rows.
 _CHUNK_BYTES = 8 * 2**20
 _MIN_BATCH, _MAX_BATCH = 256, 65_536
 _DEVICE_CHUNK_BYTES = 128 * 2**20
+# A pool living on a device is cut in chunks whose temporaries take at most
+# this share of the device's free memory, at about this many bytes a row and
+# detector.
+_DEVICE_MEMORY_SHARE = 0.25
+_DEVICE_BYTES_PER_SCORE = 32
 # A chunk is read as one slice when its rows span at most this many times
 # their number; further apart they are gathered (copied).
 _MAX_SPAN = 1.5
@@ -298,6 +304,16 @@ class JointScorer(_Chunking):
             ]
         return out
 
+    def score_matrix(self, block):
+        """The chunk's scores as one (models x rows) array of namespace
+        :attr:`xp` (compiled models only)."""
+        if self.stacked:
+            return self.parts[0].by_model(block, self.scratch)
+        scores = [p(block) for p in self.parts]
+        if len(scores) == 1:
+            return self.xp.expand_dims(scores[0], axis=0)
+        return self.xp.stack(scores)
+
 
 def read_block(X, lo, hi, rows=None):
     """A chunk of the pool to score, in `X`'s own container (never moved):
@@ -435,6 +451,8 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
     s = scoring
     scorer = JointScorer(models, X, s.response_method, s.pos_label, s.xp)
     xp = scorer.xp
+    if scorer.compiled and xp is not np and scorer.parts[0].home is not None:
+        return _device_pass(X, scorer, chunk_codes, cuts, s, progress, n_total)
     selectors = [Selector(cut, xp) for cut in cuts]
     single = len(chunk_codes) == 1
     step = gather_step = scorer.batch_size(X, s.batch_size)
@@ -501,6 +519,58 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
     for selection, compiled in zip(selections, scorer.compiled_models, strict=True):
         selection.compiled = compiled
     return selections
+
+
+def _device_pass(X, scorer, chunk_codes, cuts, scoring, progress, n_total):
+    """:func:`select_pass` of a pool that lives where it is scored (a device).
+
+    Chunks are slices as long as the device's free memory allows (the whole
+    pool, often), their rows in a working set masked off rather than
+    gathered out, and every detector is cut at once by a
+    :class:`~skhnm._device_cut.DeviceCut`: nothing waits for the device
+    until the pass ends. Progress is reported by rows read, scaled to
+    `n_total`.
+    """
+    xp, n_rows = scorer.xp, X.shape[0]
+    n_models = len(chunk_codes)
+    step = scoring.batch_size or device_batch_size(X, n_models, xp)
+    device = _namespace.device_of(X)
+    capacity = initial_capacity(n_rows)
+    while True:
+        cut = DeviceCut(cuts, xp, device, capacity)
+        for lo in range(0, n_rows, step):
+            hi = min(lo + step, n_rows)
+            scores = scorer.score_matrix(read_block(X, lo, hi))
+            codes = [chunk(lo, hi) for chunk in chunk_codes]
+            codes = (
+                xp.expand_dims(codes[0], axis=0) if n_models == 1 else xp.stack(codes)
+            )
+            cut.add(scores, lo, codes)
+            if progress is not None:
+                progress(n_total * hi // n_rows, n_total)
+        selections = cut.finish()
+        if selections is not None:
+            break
+        # More hard rows than the buffers held: again, with room for all.
+        capacity = cut.needed
+    for selection, compiled in zip(selections, scorer.compiled_models, strict=True):
+        selection.compiled = compiled
+    return selections
+
+
+def device_batch_size(X, n_models, xp):
+    """Rows per chunk of a pool that lives on a device.
+
+    A chunk is a view of the pool; what it allocates is a few numbers a row
+    and detector (scores, their float64 copy, codes), so chunks take a
+    share of the device's free memory: on a GPU, often the whole pool.
+    Without a reading of free memory, :func:`auto_batch_size`'s device size.
+    """
+    free = _namespace.free_device_bytes(xp)
+    if free is None:
+        return auto_batch_size(X, device=True)
+    per_row = n_models * _DEVICE_BYTES_PER_SCORE
+    return max(_MIN_BATCH, int(free * _DEVICE_MEMORY_SHARE) // per_row)
 
 
 def _pick(mask, at):

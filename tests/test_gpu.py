@@ -201,3 +201,44 @@ def test_joint_selection_on_the_gpu_equals_separate_ones(cp):
         np.testing.assert_array_equal(a.rows, b.rows)
         np.testing.assert_allclose(a.scores, b.scores, rtol=1e-12)
         assert (a.n_hard, a.n_scored) == (b.n_hard, b.n_scored) and a.n_hard > 0
+
+
+@pytest.mark.parametrize("capacity", [10_000, 50], ids=["room", "overflow"])
+def test_the_fused_kernels_cut_as_the_host_selector(cp, capacity):
+    from skhnm._device_cut import DeviceCut
+    from skhnm._selection import Cut, Selector
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+    scores = rng.standard_normal((3, n)).astype(np.float32)
+    scores[:, 100:140] = 1.5  # ties at the k-th: the lower rows win
+    scores[2, 7] = np.nan
+    codes = np.full((3, n), -1, dtype=np.int16)
+    for d in range(3):
+        codes[d, rng.choice(n, 500 * (d + 1), replace=False)] = d
+    cuts = [Cut(2.5), Cut(1.0, k=25), Cut(2.0, k=300)]
+    xp = cuda_namespace()
+    cut = DeviceCut(cuts, xp, None, capacity)
+    for lo in range(0, n, 3000):
+        cut.add(
+            cp.asarray(scores[:, lo : lo + 3000]),
+            lo,
+            cp.asarray(codes[:, lo : lo + 3000]),
+        )
+    got = cut.finish()
+    if capacity == 50:
+        assert got is None and cut.needed > 50
+        return
+    for d, c in enumerate(cuts):
+        ref = Selector(c, np)
+        ref.add(scores[d], 0, codes[d] < 0)
+        ref = ref.finish()
+        np.testing.assert_array_equal(got[d].rows, ref.rows)
+        np.testing.assert_allclose(got[d].scores, ref.scores, rtol=1e-7)
+        assert (got[d].n_hard, got[d].n_scored, got[d].n_nan, got[d].tie) == (
+            ref.n_hard,
+            ref.n_scored,
+            ref.n_nan,
+            ref.tie,
+        )
+    assert got[2].n_nan == 1

@@ -1,0 +1,241 @@
+"""The cut of a pass over a pool that lives on a device: fused, one sync a pass.
+
+A pool in a device namespace (CuPy, or any array-API library) keeps its
+rows and its codes there. Cutting it chunk by chunk with a
+:class:`~skhnm._selection.Selector` costs a host synchronisation for every
+count, check and compaction of every chunk and detector, which on a GPU
+costs far more than the product (issue 24). :class:`DeviceCut` instead
+keeps a whole pass's cut on the device:
+
+- the totals (rows scored, hard, NaN or infinite) and the bounds of the
+  scores (to tell a model that cannot rank) are device arrays, added to
+  chunk by chunk and read once, when the pass ends;
+- the hard rows and their scores are compacted into buffers of a fixed
+  capacity per detector; a pass with more hard rows than that is run again
+  with room for all of them (the counts are exact), so the cut never
+  depends on which rows were compacted first;
+- every detector of a joint pass is cut in the same kernels: the scores
+  are one (detectors x rows) array, the codes one more.
+
+On CuPy the compare, mask, count and compaction of a chunk are one
+elementwise kernel (an atomic counter a detector), its totals three
+reductions. Other namespaces (array-api-strict in CI) run the same steps
+with the standard's functions, which compact with ``nonzero``.
+:meth:`DeviceCut.finish` applies the rule's `k`, the tie order and the
+NaN count exactly as the host's selector does (:mod:`skhnm._selection`).
+"""
+
+import numpy as np
+
+from . import _namespace
+from ._selection import Selection, _tied, hardest_positions
+
+# Hard rows a detector's buffers hold before a pass is run again with room
+# for all: a share of the pool's rows, at least _MIN_CAPACITY.
+CAPACITY_SHARE = 1 / 16
+_MIN_CAPACITY = 1024
+# The largest finite float64: the bounds' identity, with no header needed.
+_BIG = float(np.finfo(np.float64).max)
+
+
+def initial_capacity(n_rows):
+    """Room for hard rows per detector in a pass's first try."""
+    return int(min(n_rows, max(_MIN_CAPACITY, n_rows * CAPACITY_SHARE)))
+
+
+class DeviceCut:
+    """One pass's cuts of several detectors, kept where the scores are.
+
+    Parameters
+    ----------
+    cuts : list of :class:`~skhnm._selection.Cut`
+        One per detector.
+    xp : array namespace
+        Where the scores and codes are.
+    device : the arrays' device
+    capacity : int
+        Hard rows each detector's buffers hold.
+    """
+
+    def __init__(self, cuts, xp, device, capacity):
+        m = len(cuts)
+        self.cuts, self.xp, self.capacity = cuts, xp, capacity
+        self.cuda = _namespace.is_cuda(xp)
+
+        def full(shape, value, dtype):
+            return xp.full(shape, value, dtype=dtype, device=device)
+
+        self.threshold = xp.asarray(
+            [c.threshold for c in cuts], dtype=xp.float64, device=device
+        )
+        # n_hard, n_nan, n_scored of each detector.
+        self.counts = full((m, 3), 0, xp.uint64 if self.cuda else xp.int64)
+        self.low = full((m,), _BIG, xp.float64)
+        self.high = full((m,), -_BIG, xp.float64)
+        self.rows = full((m, capacity), -1, xp.int64)
+        self.scores = full((m, capacity), 0.0, xp.float64)
+        self._filled = [0] * m  # the generic path's compaction, per detector
+
+    def add(self, scores, first, codes):
+        """Cut one chunk of consecutive rows, with no host synchronisation
+        on CuPy.
+
+        Parameters
+        ----------
+        scores : array of shape (n_detectors, n_rows)
+            The chunk's scores, a contiguous row per detector.
+        first : int
+            The pool row of the chunk's first row.
+        codes : array of shape (n_detectors, n_rows)
+            Each detector's codes of those rows; a row counts where negative.
+        """
+        if self.cuda:
+            _cuda_add(self, scores, first, codes)
+        else:
+            self._generic_add(scores, first, codes)
+
+    def _generic_add(self, scores, first, codes):
+        xp = self.xp
+        outside = codes < 0
+        hard = outside & (scores > self.threshold[:, None])
+        nan = outside & ~xp.isfinite(scores)
+        wide = xp.astype(scores, xp.float64)
+        count = xp.stack(
+            [
+                xp.sum(xp.astype(hard, xp.int64), axis=1),
+                xp.sum(xp.astype(nan, xp.int64), axis=1),
+                xp.sum(xp.astype(outside, xp.int64), axis=1),
+            ],
+            axis=1,
+        )
+        self.counts = self.counts + count
+        self.low = xp.minimum(self.low, xp.min(xp.where(outside, wide, _BIG), axis=1))
+        self.high = xp.maximum(
+            self.high, xp.max(xp.where(outside, wide, -_BIG), axis=1)
+        )
+        for d in range(hard.shape[0]):
+            index = xp.nonzero(hard[d, :])[0]
+            at, n = (
+                self._filled[d],
+                min(index.shape[0], self.capacity - self._filled[d]),
+            )
+            if n > 0:
+                self.rows[d, at : at + n] = xp.astype(index[:n], xp.int64) + first
+                self.scores[d, at : at + n] = xp.take(wide[d, :], index[:n])
+                self._filled[d] = at + n
+
+    def finish(self):
+        """The detectors' selections, on the host; None if a buffer overflowed.
+
+        The pass's one synchronisation: the totals and bounds cross, then
+        the hard rows held. After None, :attr:`needed` is the capacity that
+        holds every detector's hard rows.
+        """
+        totals = np.asarray(_namespace.to_numpy(self.counts), dtype=np.int64)
+        n_hard = totals[:, 0]
+        if int(n_hard.max(initial=0)) > self.capacity:
+            self.needed = int(n_hard.max())
+            return None
+        bounds = _namespace.to_numpy(self.xp.stack([self.low, self.high]))
+        width = int(n_hard.max(initial=0))
+        rows = _namespace.to_numpy(self.rows[:, :width])
+        scores = _namespace.to_numpy(self.scores[:, :width])
+        selections = []
+        for d, cut in enumerate(self.cuts):
+            n, n_nan, n_scored = (int(v) for v in totals[d])
+            r = np.asarray(rows[d, :n], dtype=np.intp)
+            s = np.asarray(scores[d, :n], dtype=np.float64)
+            if cut.k is not None and n > cut.k:
+                keep = hardest_positions(r, s, cut.k)
+                r, s = r[keep], s[keep]
+            order = np.argsort(r, kind="stable")
+            low, high = float(bounds[0, d]), float(bounds[1, d])
+            tie = high if n_scored and _tied(low, high) else None
+            selections.append(Selection(r[order], s[order], n, n_scored, tie, n_nan))
+        return selections
+
+
+_kernels = {}
+
+
+def _cuda_kernels():
+    """The CuPy kernels, compiled once a process."""
+    if not _kernels:
+        import cupy
+
+        # One thread an element of the (detectors x rows) scores: mask by
+        # the codes, count NaN, compare, and compact the hard ones through
+        # an atomic counter a detector. Order in the buffers is arbitrary;
+        # finish() sorts by row.
+        _kernels["cut"] = cupy.ElementwiseKernel(
+            "raw S scores, raw C codes, raw float64 threshold, int64 n, "
+            "int64 first, int64 cap",
+            "raw int64 rows, raw float64 kept, raw uint64 counts",
+            """
+            const long long d = i / n;
+            if (codes[i] < 0) {
+                const double v = (double) scores[i];
+                if (!isfinite(v)) atomicAdd(&counts[3 * d + 1], 1ULL);
+                if (v > threshold[d]) {
+                    const unsigned long long at = atomicAdd(&counts[3 * d], 1ULL);
+                    if (at < (unsigned long long) cap) {
+                        rows[d * cap + at] = first + (i - d * n);
+                        kept[d * cap + at] = v;
+                    }
+                }
+            }
+            """,
+            "skhnm_fused_cut",
+        )
+        _kernels["outside"] = cupy.ReductionKernel(
+            "C c",
+            "uint64 y",
+            "c < 0 ? 1 : 0",
+            "a + b",
+            "y = a",
+            "0",
+            "skhnm_outside",
+        )
+        _kernels["low"] = cupy.ReductionKernel(
+            "S s, C c",
+            "float64 y",
+            f"c < 0 ? (double) s : {_BIG!r}",
+            "min(a, b)",
+            "y = a",
+            repr(_BIG),
+            "skhnm_low",
+        )
+        _kernels["high"] = cupy.ReductionKernel(
+            "S s, C c",
+            "float64 y",
+            f"c < 0 ? (double) s : {-_BIG!r}",
+            "max(a, b)",
+            "y = a",
+            repr(-_BIG),
+            "skhnm_high",
+        )
+    return _kernels
+
+
+def _cuda_add(cut, scores, first, codes):
+    """:meth:`DeviceCut.add` in four CuPy kernels, none waited for."""
+    import cupy
+
+    k = _cuda_kernels()
+    m, n = scores.shape
+    scores, codes = cupy.ascontiguousarray(scores), cupy.ascontiguousarray(codes)
+    k["cut"](
+        scores,
+        codes,
+        cut.threshold,
+        n,
+        first,
+        cut.capacity,
+        cut.rows,
+        cut.scores,
+        cut.counts,
+        size=m * n,
+    )
+    cut.counts[:, 2] += k["outside"](codes, axis=1)
+    cupy.minimum(cut.low, k["low"](scores, codes, axis=1), out=cut.low)
+    cupy.maximum(cut.high, k["high"](scores, codes, axis=1), out=cut.high)
