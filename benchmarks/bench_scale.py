@@ -80,7 +80,11 @@ def measure(n_rows, make_clf):
 
 @contextlib.contextmanager
 def cluster(n_workers=2):
-    """A scheduler and `n_workers` worker processes, each a process of its own."""
+    """A scheduler and `n_workers` worker processes, each a process of its own.
+
+    Yields the scheduler file's path; a client connected to it is the
+    default client meanwhile.
+    """
     from dask.distributed import Client
 
     folder = tempfile.mkdtemp()
@@ -108,7 +112,7 @@ def cluster(n_workers=2):
         )  # fmt: skip
         with Client(scheduler_file=address) as client:
             client.wait_for_workers(n_workers, timeout=120)
-            yield client
+            yield address
     finally:
         for proc in reversed(procs):
             proc.terminate()

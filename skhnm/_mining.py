@@ -454,12 +454,12 @@ def rule_cut(pool, model, positives, settings):
         # An order statistic (a positive's own score), so the rule gives the
         # same negatives on any monotone score scale.
         q = float(np.quantile(pos_scores, settings.rank_quantile, method="lower"))
-        return Cut(q, settings.max_hard), pos_scores
+        return Cut(q, settings.max_hard, joins=True), pos_scores
     if settings.criterion == "k_best":
         k = settings.k_best
         k = k if settings.max_hard is None else min(k, settings.max_hard)
-        return Cut(-math.inf, k), None
-    return Cut(settings.threshold, settings.max_hard), None
+        return Cut(-math.inf, k, joins=True), None
+    return Cut(settings.threshold, settings.max_hard, joins=True), None
 
 
 def _informative(pool, model, positives, selection, pos_scores):

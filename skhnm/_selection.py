@@ -28,10 +28,14 @@ class Cut:
 
     A row is hard when its score is strictly above `threshold`; with `k`,
     only the `k` hardest of them are kept (ties to the lower row index).
+    `joins`: the rows kept all join the working set (the bootstrap's
+    rounds), so a pool that computes its rows on demand (Dask) sends their
+    features along rather than computing them again to be fetched.
     """
 
     threshold: float
     k: int | None = None
+    joins: bool = False
 
 
 @dataclass
@@ -52,6 +56,8 @@ class Selection:
     tie: float | None = None
     n_nan: int = 0
     compiled: bool = True
+    # The kept rows' features, row by row, where the pass sent them along.
+    features: np.ndarray | None = None
 
     def checked(self):
         """This selection, or the one error for NaN scores."""
@@ -64,9 +70,13 @@ class Selection:
         """One selection from the selections of disjoint parts of a pool."""
         rows = np.concatenate([p.rows for p in parts]) if parts else _EMPTY_ROWS
         scores = np.concatenate([p.scores for p in parts]) if parts else _EMPTY
+        features = None
+        if parts and all(p.features is not None for p in parts):
+            features = np.concatenate([p.features for p in parts])
         if k is not None and rows.size > k:
             keep = hardest_positions(rows, scores, k)
             rows, scores = rows[keep], scores[keep]
+            features = None if features is None else features[keep]
         order = np.argsort(rows, kind="stable")
         scored = [p for p in parts if p.n_scored]
         tie = None
@@ -82,6 +92,7 @@ class Selection:
             tie,
             sum(p.n_nan for p in parts),
             all(p.compiled for p in parts),
+            None if features is None else features[order],
         )
 
 

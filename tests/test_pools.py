@@ -119,3 +119,26 @@ def test_the_row_cache_fetches_each_row_once():
     np.testing.assert_array_equal(cache.get([1, 2, 4, 9, 12]), data[[1, 2, 4, 9, 12]])
     np.testing.assert_array_equal(cache.get([2, 40], keep=False), data[[2, 40]])
     assert fetched == [[1, 4, 9], [2, 12], [40]]
+
+
+def test_the_row_cache_takes_offered_rows_before_fetching():
+    fetched = []
+    data = np.arange(100.0).reshape(50, 2)
+
+    def fetch(rows):
+        fetched.append(rows.tolist())
+        return data[rows]
+
+    cache = RowCache(fetch)
+    cache.get([1, 4])
+    cache.offer(np.array([7, 9, 30]), data[[7, 9, 30]])
+    # Offered rows are taken, the others fetched, and the order kept.
+    np.testing.assert_array_equal(cache.get([9, 1, 4, 7, 8]), data[[9, 1, 4, 7, 8]])
+    assert fetched == [[1, 4], [8]]
+    # Once the working set is taken, what was offered is dropped.
+    np.testing.assert_array_equal(cache.get([30]), data[[30]])
+    assert fetched[-1] == [30]
+    cache.offer(np.array([11]), data[[11]])
+    np.testing.assert_array_equal(cache.get([11], keep=False), data[[11]])
+    np.testing.assert_array_equal(cache.get([11, 30]), data[[11, 30]])
+    assert fetched == [[1, 4], [8], [30]]

@@ -141,6 +141,32 @@ class RowCache:
         self.fetch = fetch
         self._rows = np.empty(0, dtype=np.intp)  # sorted, fetched already
         self._data = None
+        self._offered = None
+
+    def offer(self, rows, data):
+        """Rows a pass sent along (sorted) and their data, for the next
+        :meth:`get` to take instead of fetching them; they replace the rows
+        offered before."""
+        self._offered = (np.asarray(rows, dtype=np.intp), data)
+
+    def _fetch(self, rows):
+        """`rows` (sorted) from the offered rows where there, else fetched."""
+        if self._offered is None:
+            return self.fetch(rows)
+        offered, data = self._offered
+        there = member(rows, offered)
+        if not there.any():
+            return self.fetch(rows)
+        at = np.searchsorted(offered, rows[there])
+        if there.all():
+            return data[at]
+        out = np.empty((rows.size, *data.shape[1:]), dtype=data.dtype)
+        out[there] = data[at]
+        rest = self.fetch(rows[~there])
+        if rest.dtype != out.dtype:
+            out = out.astype(np.result_type(out, rest))
+        out[~there] = rest
+        return out
 
     def get(self, rows, keep=True):
         """`X[rows]` as NumPy; rows fetched before are not fetched again.
@@ -155,7 +181,7 @@ class RowCache:
             order = np.argsort(rows, kind="stable")
             rows = rows[order]
         held = member(rows, self._rows)
-        fetched = None if held.all() else self.fetch(rows[~held])
+        fetched = None if held.all() else self._fetch(rows[~held])
         if self._data is None:
             out = fetched
         else:
@@ -166,6 +192,7 @@ class RowCache:
                 out[~held] = fetched
         if keep:
             self._rows, self._data = rows, out
+            self._offered = None
         if order is not None:
             out = out[np.argsort(order, kind="stable")]
         return out

@@ -59,7 +59,11 @@ def _select_block(block, codes, args, offset):
 
     # NaN scores are counted here and raised once, for the whole pool.
     selections = ArrayPool.select_unchecked(pools, models, cuts, count)
-    for selection in selections:
+    for selection, cut in zip(selections, cuts, strict=True):
+        if cut.joins:
+            # Computed here already: sent along, not computed again to be
+            # fetched when they join the working set.
+            selection.features = _namespace.rows_to_host(block, selection.rows)
         selection.rows += offset
     return selections, scored[0]
 
@@ -200,10 +204,15 @@ class DaskPool(Pool):
         else:
             total = max(pool.n_outside for pool in pools)
             parts = [part for part, _ in _compute(tasks, progress, total)]
-        return [
+        selections = [
             Selection.merge([part[k] for part in parts], cut.k).checked()
             for k, cut in enumerate(cuts)
         ]
+        for pool, selection in zip(pools, selections, strict=True):
+            if selection.features is not None:
+                pool._cache.offer(selection.rows, selection.features)
+                selection.features = None
+        return selections
 
 
 # Block selections merged per task on the workers.
