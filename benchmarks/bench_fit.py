@@ -23,7 +23,10 @@ numpy, memmap
     of the final working set (median of 5), which is when a round's pass
     runs: a fit can leave BLAS threads spinning on the cores for a while.
     Last, the same pass (skhnm's engine and cut, outside ``fit``) is timed
-    idle, alternated with the bare product.
+    idle, alternated with the bare product and with the same pass whose
+    chunks are left to BLAS's threads (as before the pass ran them on
+    threads of its own); then three fits each way, alternated, give the
+    median round's pass through ``fit`` both ways.
     Targets: >= 0.8 of the bare throughput, rest <= 2 bare passes, memory
     growth < 10% of the pool.
 
@@ -93,6 +96,7 @@ def through_fit(X, y, label):
         t0 = time.perf_counter()
         clf.fit(X, y)
         total = time.perf_counter() - t0
+    h = dict(clf.history_)  # the refits below replace it
     w = clf.estimator_.coef_.ravel().astype(X.dtype)
     bare = _bare_time(X, w)
     # The same product right after a fit of the final working set: the
@@ -114,17 +118,46 @@ def through_fit(X, y, label):
     pool = ArrayPool(X, Scoring("decision_function", clf.pos_label_))
     pool.start(np.flatnonzero(y == clf.pos_label_), np.empty(0, dtype=np.intp))
     pool.enter(clf.negative_indices_, 0)
-    idle = [[], []]
+    # The same pass with its chunks left to BLAS's threads, as before skhnm
+    # ran them on threads of its own: the change, measured side by side.
+    from skhnm import _scoring
+
+    own_threads = _scoring.JointScorer.chunk_threads
+
+    def blas_only():
+        _scoring.JointScorer.chunk_threads = property(lambda self: 0)
+        try:
+            pool.select(clf.estimator_, Cut(0.0, 5000))
+        finally:
+            _scoring.JointScorer.chunk_threads = own_threads
+
+    idle = [[], [], []]
     for _ in range(7):
         for i, run in enumerate(
-            (lambda: X @ w, lambda: pool.select(clf.estimator_, Cut(0.0, 5000)))
+            (
+                lambda: X @ w,
+                lambda: pool.select(clf.estimator_, Cut(0.0, 5000)),
+                blas_only,
+            )
         ):
             t0 = time.perf_counter()
             run()
             idle[i].append(time.perf_counter() - t0)
-    bare_idle, pass_idle = (float(np.median(t)) for t in idle)
+    bare_idle, pass_idle, blas_idle = (float(np.median(t)) for t in idle)
+    # And through fit: three fits each way, alternated.
+    passes = {"own": [], "blas": []}
+    for _ in range(3):
+        for way in passes:
+            if way == "blas":
+                _scoring.JointScorer.chunk_threads = property(lambda self: 0)
+            try:
+                clf.fit(X, y)
+            finally:
+                _scoring.JointScorer.chunk_threads = own_threads
+            passes[way] += clf.history_["score_time"]
+    own_fit, blas_fit = (float(np.median(t)) for t in passes.values())
     ratio_idle = (pool.n_outside / pass_idle) / (X.shape[0] / bare_idle)
-    h = clf.history_
+    ratio_blas = (pool.n_outside / blas_idle) / (X.shape[0] / bare_idle)
     fit_s, score_s = sum(h["fit_time"]), sum(h["score_time"])
     per_row = [t / n for t, n in zip(h["score_time"], h["n_scored"], strict=True)]
     ratio = (bare / X.shape[0]) / float(np.median(per_row))
@@ -141,7 +174,10 @@ def through_fit(X, y, label):
         f"  round's pass vs bare X @ w: {ratio:.2f} against the idle product "
         f"(target >= 0.80: {'met' if ratio >= 0.8 else 'MISSED'}); "
         f"{ratio_after:.2f} against the product right after a fit; "
-        f"the same pass idle, alternated with the product: {ratio_idle:.2f}"
+        f"the same pass idle, alternated with the product: {ratio_idle:.2f} "
+        f"(its chunks left to BLAS's threads instead: {ratio_blas:.2f}); "
+        f"median round's pass through fit, alternated: {own_fit * 1e3:.1f} ms "
+        f"on skhnm's threads, {blas_fit * 1e3:.1f} ms left to BLAS's"
     )
     print(
         f"  rest of fit: {rest:.1f} bare passes "

@@ -60,7 +60,11 @@ def test_demo_module_runs_from_the_command_line():
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
-def test_example_runs(script, capsys):
+def test_example_runs(script, capsys, monkeypatch):
+    # The lazily computed pool's size (ten million windows by default).
+    monkeypatch.setenv("SKHNM_EXAMPLE_WINDOWS", "60000")
+    monkeypatch.delenv("SKHNM_EXAMPLE_SCHEDULER", raising=False)
+    monkeypatch.delenv("SKHNM_EXAMPLE_FULL_DATA", raising=False)
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip()
 
