@@ -25,10 +25,12 @@ with the standard's functions, which compact with ``nonzero``.
 NaN count exactly as the host's selector does (:mod:`skhnm._selection`).
 """
 
+import warnings
+
 import numpy as np
 
 from . import _namespace
-from ._selection import Selection, _tied, hardest_positions
+from ._selection import Cut, Selection, _tied, hardest_positions
 
 # Hard rows a detector's buffers hold before a pass is run again with room
 # for all: a share of the pool's rows, at least _MIN_CAPACITY.
@@ -55,12 +57,19 @@ class DeviceCut:
     device : the arrays' device
     capacity : int
         Hard rows each detector's buffers hold.
+    fused : bool or None
+        On CuPy, cut with its fused kernels (True) or the array-API steps
+        (False); None: the kernels, if they passed :func:`fused_kernels_work`.
     """
 
-    def __init__(self, cuts, xp, device, capacity):
+    def __init__(self, cuts, xp, device, capacity, fused=None):
         m = len(cuts)
         self.cuts, self.xp, self.capacity = cuts, xp, capacity
-        self.cuda = _namespace.is_cuda(xp)
+        # CuPy's kernels where they passed their check (fused=None), else
+        # the array-API steps.
+        self.cuda = _namespace.is_cuda(xp) and (
+            fused if fused is not None else fused_kernels_work()
+        )
 
         def full(shape, value, dtype):
             return xp.full(shape, value, dtype=dtype, device=device)
@@ -156,6 +165,60 @@ class DeviceCut:
 
 
 _kernels = {}
+_checked = {}
+
+
+def fused_kernels_work():
+    """Whether CuPy's fused kernels compile on this device and cut a small
+    case exactly as the array-API steps do: checked once a process.
+
+    If not, a warning says why and passes over CuPy pools take the
+    array-API steps (correct, with a synchronisation a chunk).
+    """
+    if "ok" not in _checked:
+        try:
+            _checked["ok"] = _self_check()
+            reason = "its cut differed from the array-API steps'"
+        except Exception as exc:  # a kernel that does not compile or run
+            _checked["ok"], reason = False, f"{type(exc).__name__}: {exc}"
+        if not _checked["ok"]:
+            warnings.warn(
+                f"skhnm's fused CuPy cut failed its check ({reason}); passes "
+                "over CuPy pools use the array-API steps instead, which "
+                "synchronise with the host once a chunk.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    return _checked["ok"]
+
+
+def _self_check():
+    """The kernels' cut of a small case with NaN, ties, working rows and an
+    overflow, against the array-API steps'."""
+    import cupy
+    from sklearn.externals.array_api_compat import array_namespace
+
+    rng = np.random.default_rng(0)
+    scores = rng.standard_normal((2, 300)).astype(np.float32)
+    scores[:, 10:20] = 1.0
+    scores[1, 5] = np.nan
+    codes = np.where(rng.random((2, 300)) < 0.2, 3, -1).astype(np.int16)
+    xp = array_namespace(cupy.empty(0))
+    results = []
+    for capacity in (8, 300):
+        for fused in (True, False):
+            cut = DeviceCut([Cut(0.5), Cut(-1.0, k=7)], xp, None, capacity, fused)
+            for lo, hi in ((0, 128), (128, 300)):
+                chunk = cupy.asarray(scores[:, lo:hi]), cupy.asarray(codes[:, lo:hi])
+                cut.add(chunk[0], lo, chunk[1])
+            got = cut.finish()
+            results.append(
+                cut.needed
+                if got is None
+                else [(s.rows.tolist(), s.scores.tolist(), s.n_hard, s.n_scored,
+                       s.n_nan, s.tie) for s in got]
+            )  # fmt: skip
+    return results[0] == results[1] and results[2] == results[3]
 
 
 def _cuda_kernels():
