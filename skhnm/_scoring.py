@@ -11,7 +11,10 @@ One chunk engine serves the two kinds of pass, whatever the pool's home
 (:mod:`skhnm._pools` hands it the rows and their codes):
 
 - :func:`select_pass`, a round's selecting pass: every row outside the
-  working sets, cut where the scores live, only the hard rows kept;
+  working sets, cut where the scores live, only the hard rows kept (a
+  pool that lives on a device is cut by one fused
+  :class:`~skhnm._device_cut.DeviceCut` a pass; host chunks run on
+  threads of skhnm's own where the product is BLAS's);
 - :func:`score_rows`, the scores of a few given rows (the working set's, the
   positives'), one float64 per row on the host, NaN-checked.
 

@@ -6,8 +6,10 @@ library; on Dask, on the worker that holds the block). The selector keeps
 only the hard rows: those scoring strictly above the cut's threshold, and,
 when the cut has a `k`, a running top-k of them (O(k) memory, pruned by the
 k-th best score seen so far). Only they leave the namespace, in
-:meth:`Selector.finish`. The NaN check and the tie rule (the higher score
-first, ties to the lower row index) live here and nowhere else.
+:meth:`Selector.finish`. The NaN error and the tie rule (the higher score
+first, ties to the lower row index) live here; a pool that lives on a
+device is cut by :class:`skhnm._device_cut.DeviceCut`, which applies them
+without a host synchronisation a chunk.
 """
 
 import math
