@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 from . import _namespace
-from ._selection import Cut, Selection, _tied, hardest_positions
+from ._selection import Cut, Selection, _tied
 
 # Hard rows a detector's buffers hold before a pass is run again with room
 # for all: a share of the pool's rows, at least _MIN_CAPACITY.
@@ -152,15 +152,18 @@ class DeviceCut:
         selections = []
         for d, cut in enumerate(self.cuts):
             n, n_nan, n_scored = (int(v) for v in totals[d])
-            r = np.asarray(rows[d, :n], dtype=np.intp)
-            s = np.asarray(scores[d, :n], dtype=np.float64)
-            if cut.k is not None and n > cut.k:
-                keep = hardest_positions(r, s, cut.k)
-                r, s = r[keep], s[keep]
-            order = np.argsort(r, kind="stable")
             low, high = float(bounds[0, d]), float(bounds[1, d])
             tie = high if n_scored and _tied(low, high) else None
-            selections.append(Selection(r[order], s[order], n, n_scored, tie, n_nan))
+            held = Selection(
+                np.asarray(rows[d, :n], dtype=np.intp),
+                np.asarray(scores[d, :n], dtype=np.float64),
+                n,
+                n_scored,
+                tie,
+                n_nan,
+            )
+            # The host's k and row order, as for the blocks of a Dask pool.
+            selections.append(Selection.merge([held], cut.k))
         return selections
 
 

@@ -556,9 +556,7 @@ def _device_pass(X, scorer, chunk_codes, cuts, scoring, progress, n_total):
             break
         # More hard rows than the buffers held: again, with room for all.
         capacity = cut.needed
-    for selection, compiled in zip(selections, scorer.compiled_models, strict=True):
-        selection.compiled = compiled
-    return selections
+    return selections  # compiled, every model: a Selection's default
 
 
 def device_batch_size(X, n_models, xp):

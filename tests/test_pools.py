@@ -106,7 +106,9 @@ def test_the_namespace_copy_of_the_codes_follows_the_host_codes():
     np.testing.assert_array_equal(mirror, pool.chunk_codes.__self__._codes)
 
 
-def test_the_row_cache_fetches_each_row_once():
+@pytest.fixture
+def recorded_cache():
+    """A RowCache over 50 rows, the rows each fetch asked for, and the rows."""
     fetched = []
     data = np.arange(100.0).reshape(50, 2)
 
@@ -114,22 +116,19 @@ def test_the_row_cache_fetches_each_row_once():
         fetched.append(rows.tolist())
         return data[rows]
 
-    cache = RowCache(fetch)
+    return RowCache(fetch), fetched, data
+
+
+def test_the_row_cache_fetches_each_row_once(recorded_cache):
+    cache, fetched, data = recorded_cache
     np.testing.assert_array_equal(cache.get([1, 4, 9]), data[[1, 4, 9]])
     np.testing.assert_array_equal(cache.get([1, 2, 4, 9, 12]), data[[1, 2, 4, 9, 12]])
     np.testing.assert_array_equal(cache.get([2, 40], keep=False), data[[2, 40]])
     assert fetched == [[1, 4, 9], [2, 12], [40]]
 
 
-def test_the_row_cache_takes_offered_rows_before_fetching():
-    fetched = []
-    data = np.arange(100.0).reshape(50, 2)
-
-    def fetch(rows):
-        fetched.append(rows.tolist())
-        return data[rows]
-
-    cache = RowCache(fetch)
+def test_the_row_cache_takes_offered_rows_before_fetching(recorded_cache):
+    cache, fetched, data = recorded_cache
     cache.get([1, 4])
     cache.offer(np.array([7, 9, 30]), data[[7, 9, 30]])
     # Offered rows are taken, the others fetched, and the order kept.

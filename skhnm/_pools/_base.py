@@ -160,12 +160,10 @@ class RowCache:
         at = np.searchsorted(offered, rows[there])
         if there.all():
             return data[at]
+        # Offered and fetched rows are rows of the same pool: one dtype.
         out = np.empty((rows.size, *data.shape[1:]), dtype=data.dtype)
         out[there] = data[at]
-        rest = self.fetch(rows[~there])
-        if rest.dtype != out.dtype:
-            out = out.astype(np.result_type(out, rest))
-        out[~there] = rest
+        out[~there] = self.fetch(rows[~there])
         return out
 
     def get(self, rows, keep=True):
