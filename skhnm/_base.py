@@ -1,6 +1,6 @@
 """The scikit-learn face shared by the binary and the multiclass miner.
 
-Parameters, their validation and the deprecations, a `fit` that reads in
+Parameters and their validation, a `fit` that reads in
 one screen, delegation, metadata routing and tags. What `fit` checks is in
 :mod:`skhnm._inputs`; the runs it builds and reads back are in
 :mod:`skhnm._runs`; the algorithm is in :mod:`skhnm._mining`; the pools and
@@ -37,21 +37,12 @@ from ._learner import MAX_SEED
 from ._mining import mine_jointly
 from ._progress import scoring_progress
 from ._runs import detector_task, fit_inputs, fitted_attributes
-from ._sampling import CaseControlPredictor, log_odds
 from ._scoring import resolve_response_method
 from .exceptions import PoolTooSmallWarning, repeats
 
 # Where each method is delegated: the fitted estimator, the fitted
 # detectors predicting as one (multiclass), else the estimator to be fitted.
 _DELEGATES = ("estimator_", "_detectors", "_estimator")
-
-
-def deprecation(what, instead):
-    """The note for a deprecated spelling: a FutureWarning for two releases."""
-    return (
-        f"{what} was deprecated in skhnm 0.1 and will be removed in 0.3; {instead}.",
-        FutureWarning,
-    )
 
 
 class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -81,7 +72,6 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "min_hard_per_round": [
             Interval(Integral, 1, None, closed="left"),
             Interval(Real, 0, 1, closed="neither"),
-            None,  # deprecated: 1
         ],
         "warm_start_rounds": ["boolean"],
         "evict_threshold": [Interval(Real, None, None, closed="both"), None],
@@ -176,10 +166,20 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """Fit; returns what the user should be told, ``(message, category)``
         pairs."""
         params, notes = self._mining_params()
-        _inputs.check_sampler(
-            self.sampler,
-            self.weighting if self.weighting == "inverse_probability" else None,
+        if self._multiclass and self.weighting == "case_control":
+            raise ValueError(
+                "weighting='case_control' is not available for multiclass "
+                "mining yet: its detectors would share one background draw, "
+                "which is not built. Use weighting=None (the default here) or "
+                "'inverse_probability', or a OneVsRestClassifier around "
+                "HardNegativeMiningClassifier for each class's own draw."
+            )
+        # A sampler's pick must be uniform wherever the fit reads it as a
+        # sample of known probability (multiclass mining runs the rounds).
+        uniform = self.weighting == "inverse_probability" or (
+            self.weighting == "case_control" and not self._multiclass
         )
+        _inputs.check_sampler(self.sampler, self.weighting if uniform else None)
         base = self._estimator
         response_method = resolve_response_method(base, self.response_method)
         pool, labels, classes, counts, y_type = _inputs.check_X_y(self, X, y)
@@ -229,22 +229,13 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         )
 
     def _mining_params(self):
-        """The parameters a run reads, deprecated spellings resolved, and the
-        deprecations' FutureWarnings."""
+        """The parameters a run reads, with what follows from them, and the
+        notes for the user."""
         params = SimpleNamespace(**self.get_params(deep=False))
-        notes = []
-        if params.min_hard_per_round is None:
-            notes.append(
-                deprecation(
-                    "min_hard_per_round=None", "use min_hard_per_round=1: it "
-                    "stops only when nothing is hard"
-                )
-            )  # fmt: skip
-            params.min_hard_per_round = 1
         params.early_stopping = params.n_iter_no_change is not None
         # criterion="k_best" takes the max_hard_per_round hardest.
         params.k_best = params.max_hard_per_round or 1.0
-        return params, notes
+        return params, []
 
     # ----------------------------------------------------------- delegation
 
@@ -266,15 +257,9 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         estimator with its case-control correction."""
         if hasattr(self, "estimators_"):
             return self._detectors
-        if getattr(self, "inclusion_floor_", None) is not None:
-            return CaseControlPredictor(
-                self.pilot_,
-                self.estimator_,
-                self.inclusion_floor_,
-                float(log_odds([self.threshold_], self.response_method_)[0]),
-                self.response_method_,
-                self.pos_label_,
-            )
+        corrected = getattr(self, "_corrected", None)
+        if corrected is not None:
+            return corrected
         return self.estimator_
 
     def _predict_on_host(self, method, X, params):

@@ -2,16 +2,13 @@
 
 The parameters, fit, delegation, routing and tags it shares with
 :class:`~skhnm.MulticlassHardNegativeMiningClassifier` are in
-:mod:`skhnm._base`; this module says which class is positive and holds the
-deprecated spellings of the binary miner.
+:mod:`skhnm._base`; this module says which class is positive.
 """
 
-from numbers import Integral, Real
-
-from sklearn.utils._param_validation import Hidden, Interval, StrOptions
+from numbers import Real
 
 from . import _inputs
-from ._base import BaseMiningClassifier, deprecation
+from ._base import BaseMiningClassifier
 from ._docstrings import document
 
 
@@ -41,28 +38,6 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
 
     {engine_parameters}
 
-    k_best : int or float
-        Negatives added per round by ``criterion="k_best"``.
-
-        .. deprecated:: 0.1
-            Set `max_hard_per_round`, which ``criterion="k_best"`` reads.
-
-    early_stopping : bool
-        Whether to stop on a validation score.
-
-        .. deprecated:: 0.1
-            Set `n_iter_no_change` (an int turns early stopping on, None
-            off).
-
-    negative_label : int, float, bool or str, default=None
-        The negative class (`pos_label` is then the other one), or, with
-        more than two classes, the background of multiclass mining.
-
-        .. deprecated:: 0.1
-            Set `pos_label`, or use
-            :class:`~skhnm.MulticlassHardNegativeMiningClassifier` for
-            several classes.
-
     Attributes
     ----------
     estimator_ : estimator object
@@ -74,9 +49,8 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
 
     pilot_ : estimator object or None
         With ``weighting="case_control"`` and an estimator with
-        `predict_proba`: the round-0 fit whose scores set each row's
-        inclusion probability P(x), used again at prediction. None
-        otherwise, and when the kept model is round 0's.
+        `predict_proba`: round 0's fit, whose scores drew the first sample.
+        None otherwise, and when the kept model is round 0's.
 
     inclusion_floor_ : float or None
         With ``weighting="case_control"`` and an estimator with
@@ -84,8 +58,11 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
         draw, every negative's least inclusion probability. The methods
         predict with log-odds ``s(x) + log P(x)``, where s is `estimator_`'s
         and ``P(x) = inclusion_floor_ + (1 - inclusion_floor_) *
-        min(1, exp(s_pilot(x) - threshold))`` (0 in place of the minimum
-        under 0.001); without a pilot, P is the floor. None: no correction,
+        max_r pi_r(x)``, pi_r the keep probability of round r's draw (the
+        pilot's, then each later model's that drew; see `threshold`): a
+        negative drawn once stays in the working set. Prediction evaluates
+        `estimator_` and each model that drew (`history_["round"]` less
+        one of them). Without a draw, P is the floor. None: no correction,
         `estimator_` predicts as it is.
 
     {attributes}
@@ -146,13 +123,6 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
     _parameter_constraints: dict = {
         **BaseMiningClassifier._parameter_constraints,
         "pos_label": [Real, str, "boolean", None],
-        "k_best": [
-            Interval(Integral, 1, None, closed="left"),
-            Interval(Real, 0, None, closed="neither"),
-            Hidden(StrOptions({"deprecated"})),
-        ],
-        "early_stopping": ["boolean", Hidden(StrOptions({"deprecated"}))],
-        "negative_label": [Real, str, "boolean", None],
     }
 
     def __init__(
@@ -182,9 +152,6 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
         n_jobs=None,
         device="cpu",
         verbose=0,
-        k_best="deprecated",
-        early_stopping="deprecated",
-        negative_label=None,
     ):
         self.estimator = estimator
         self.ratio = ratio
@@ -210,49 +177,14 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
         self.n_jobs = n_jobs
         self.device = device
         self.verbose = verbose
-        self.k_best = k_best
-        self.early_stopping = early_stopping
-        self.negative_label = negative_label
 
-    @property
-    def _multiclass(self):
-        return self.negative_label is not None
-
-    def _mining_params(self):
-        params, notes = super()._mining_params()
-        if self.k_best != "deprecated":
-            notes.append(
-                deprecation(
-                    "k_best", "set max_hard_per_round, which criterion='k_best' reads"
-                )
-            )
-            params.k_best = self.k_best
-        if self.early_stopping != "deprecated":
-            notes.append(
-                deprecation(
-                    "early_stopping",
-                    "set n_iter_no_change (an int turns early stopping on, None off)",
-                )
-            )
-            params.early_stopping = self.early_stopping
-            if params.n_iter_no_change is None:
-                params.n_iter_no_change = 2  # the deprecated default
-        if self.negative_label is not None:
-            notes.append(
-                deprecation(
-                    "negative_label in HardNegativeMiningClassifier",
-                    "set pos_label, or use MulticlassHardNegativeMiningClassifier "
-                    "for several classes",
-                )
-            )
-        return params, notes
+    _multiclass = False
 
     def _check_target(self, classes, y_type):
-        _inputs.check_target_type(self, classes, y_type, self.negative_label)
+        _inputs.check_target_type(self, classes, y_type, None)
 
     def _detectors_of(self, labels, classes, counts, sample_weight):
         detectors = _inputs.detector_labels(
-            labels, classes, counts, sample_weight, self.pos_label, self.negative_label
+            labels, classes, counts, sample_weight, self.pos_label, None
         )
-        # One detector per class only past two classes (deprecated).
-        return detectors, self.negative_label if classes.size > 2 else None
+        return detectors, None

@@ -5,6 +5,8 @@ Each miner's docstring holds placeholders ({parameters},
 :func:`document` fills.
 """
 
+import inspect
+
 # The numpydoc entries of the parameters both miners share, in signature
 # order; each class's docstring puts them where it says {parameters}.
 PARAMETERS = """\
@@ -21,33 +23,47 @@ PARAMETERS = """\
         negatives, all are used and a warning says so.
 
     criterion : {"threshold", "rank", "k_best"}, default="threshold"
-        Which negatives outside the working set are hard after each fit:
+        Which negatives are hard after each fit:
 
         - "threshold": those scoring strictly above `threshold`, the rule of
           the seed papers (a margin or probability cut);
         - "rank": those scoring strictly above the `rank_quantile` quantile
           of the training positives' scores under the same model: the
-          negatives that outrank some positives, whatever the score scale;
+          negatives that outrank some positives, whatever the score scale
+          (with ``weighting="case_control"``, that quantile is the round's
+          threshold of the keep probability);
         - "k_best": the `max_hard_per_round` highest-scoring ones, whatever
           their score (OHEM's rule); mining then stops only at
           `max_rounds`, on early stopping or when the pool is used up (the
-          progress rule does not apply).
+          progress rule does not apply). Only used when `weighting` is None
+          or "inverse_probability": it gives no row a known inclusion
+          probability, so ``weighting="case_control"`` raises a ValueError
+          naming it.
 
     threshold : float or "auto", default="auto"
         The score a negative must beat to be hard, on the scale of
-        `response_method` (a decision value or a probability). "auto" means
-        the same for every loss. With ``weighting="case_control"`` it is 1.0
-        on the decision function (one unit above the pilot's boundary: a
-        margin for a hinge loss, a log-odds for a logistic one; expit(1.0)
-        for probabilities): a negative scoring above it is kept surely, one
-        scoring s below it with probability exp(s - threshold), so raising
-        it by one keeps e times fewer of the easier negatives. Otherwise it
-        is the working set's class boundary, 0.0 for decision values and 0.5
-        for probabilities; with ``weighting="inverse_probability"`` that
-        boundary on the population's scale (the odds `ratio` times the
-        training rows' positive odds, or their log for decision values).
-        With a margin classifier and ``weighting=None``, -1.0 selects every
-        negative inside the margin, as in DPM.
+        `response_method` (a decision value or a probability).
+
+        With ``weighting="case_control"`` it sets the keep probability
+        pi(s) of a negative scoring s, which follows the loss's gradient:
+        1 at or above the threshold (the hard negatives, kept surely) and,
+        below it, ``exp(s - threshold)`` for a logistic loss (an estimator
+        with `predict_proba`, on the pilot's log-odds scale: the
+        population's plus log(1 / share of the pilot's uniform draw)), 0
+        for the hinge loss (SVC, ``LinearSVC(loss="hinge")``, SGD's hinge),
+        and a line from 0 at the margin -1 up to 1 at the threshold for the
+        squared hinge (LinearSVC's default). "auto" is 1.0 for the
+        logistic and squared-hinge losses (expit(1.0) on probabilities)
+        and -1.0, the margin, for the hinge: every margin violator, as in
+        the seed papers' SVMs and DPM.
+
+        Otherwise "auto" is the working set's class boundary, 0.0 for
+        decision values and 0.5 for probabilities; with
+        ``weighting="inverse_probability"`` that boundary on the
+        population's scale (the odds `ratio` times the training rows'
+        positive odds, or their log for decision values). With a margin
+        classifier and ``weighting=None``, -1.0 selects every negative
+        inside the margin, as in DPM.
 
     rank_quantile : float, default=0.1
         The quantile of the positives' scores that ``criterion="rank"``
@@ -55,25 +71,30 @@ PARAMETERS = """\
         lowest tenth of the positives.
 
     max_rounds : int, default=10
-        Mining rounds after the initial fit. 0 gives a plain undersampled
-        fit. The estimator is refit after every round that adds negatives.
-        ``weighting="case_control"`` runs one round whenever this is at
-        least 1.
+        Mining rounds after the initial fit; each round scores the pool
+        with the last model and refits. 0 gives a plain undersampled fit.
+        The progress rule (`min_hard_per_round`) and early stopping usually
+        end the run earlier.
 
     max_hard_per_round : int, float or None, default=None
-        Cap on hard negatives added per round: an int is a count, a float is
-        a multiple of the number of positives. The hardest (highest score)
-        go first; ties go to the lower row index. None adds every hard
-        negative (``criterion="k_best"``: as many as the positives).
+        Cap on the negatives a round takes surely: an int is a count, a
+        float is a multiple of the number of positives. The hardest (highest
+        score) go first; ties go to the lower row index. None takes every
+        hard negative (``criterion="k_best"``: as many as the positives).
+        With ``weighting="case_control"`` the round's threshold is raised
+        to the score of the cap's last negative, so that the others are
+        kept with their (known) probability below it.
 
     min_hard_per_round : int or float, default=0.01
-        The progress rule: a round whose hard negatives are fewer than this
+        The progress rule: a round that finds fewer new negatives than this
         ends the run (``termination_condition_ == "few_hard_negatives"``)
         instead of paying a full refit for a handful of rows. An int is a
         count, a float in (0, 1) a share of the working set's negatives (the
-        default: 1% of them). 1 stops only when nothing is hard, as the seed
-        papers do; it is what DPM's guarantee of the full-data optimum
-        needs.
+        default: 1% of them). New negatives are the hard ones outside the
+        working set; with ``weighting="case_control"``, those the round's
+        draw would add (every hard one among them). 1 stops only when
+        nothing is new, as the seed papers do; it is what DPM's guarantee
+        of the full-data optimum needs.
 
     warm_start_rounds : bool, default=True
         Each round's fit starts from the previous round's solution where the
@@ -90,39 +111,51 @@ PARAMETERS = """\
         return to the pool and may be mined again. A negative scoring at or
         above a finite `threshold` is never evicted, nor is a support vector
         (rows in the fitted estimator's `support_`, as for SVC). R-CNN uses
-        -1.2 with `threshold=-1.0`. None evicts nothing.
+        -1.2 with `threshold=-1.0`. None evicts nothing. With
+        ``weighting="case_control"`` a negative scoring below it has keep
+        probability 0 (on the same scale as `threshold`): it leaves unless
+        it is one of the pilot's uniform draw, whose share keeps every
+        inclusion probability above 0, so the fit stays unbiased (for a
+        logistic loss at a cost in variance: its gradient is not 0 below
+        the line).
 
     max_negatives : int, float or None, default=None
         Bound on the working set's negatives: an int is a count, a float a
         multiple of the number of positives. The initial draw is cut to it.
-        When adding would exceed it, fewer hard negatives are added (the
-        hardest first), and then the easiest working negatives are evicted
-        until the bound holds. Protected negatives (as for `evict_threshold`)
-        are never evicted; if they alone exceed the bound, they are kept, at
+        With ``weighting="case_control"`` it bounds the expected size of
+        each round's draw (as the R package subsampling's ``n.ssp``): the
+        round's threshold is raised until it holds; a warning says so if
+        the negatives that must stay exceed it. Otherwise, when adding
+        would exceed it, fewer hard negatives are added (the hardest
+        first), and then the easiest working negatives are evicted until
+        the bound holds. Protected negatives (as for `evict_threshold`) are
+        never evicted; if they alone exceed the bound, they are kept, at
         least one hard negative is still added, and a warning says so.
 
     weighting : {"case_control", "inverse_probability"} or None, \
-            default="case_control"
+            default={weighting_default}
         How the working set stands for the whole pool, so that the fit
         estimates the full-data fit:
 
         - "case_control": round 0's fit is a pilot (every positive and a
           uniform draw of `ratio` negatives per positive, at least 500,
-          every negative of a smaller pool); one pass keeps each negative
-          outside with probability ``min(1, exp(s - threshold))`` of its
-          pilot score s (local case-control sampling), and one final fit
-          follows (``termination_condition_ == "sampled"``). Each
-          negative's inclusion probability P(x) is known, and the fit
-          accounts for it: an estimator with `predict_proba` (a logistic
-          loss) is fitted unweighted and its log-odds are corrected by
-          log P(x) at prediction (`pilot_` and `inclusion_floor_`); the
+          every negative of a smaller pool). Every later round draws its
+          working set from the last model's scores: each negative is kept
+          with its keep probability pi (see `threshold`), by one uniform
+          number per row fixed by `random_state` and the row's index, so
+          the draw is the same on any backend, batch size or chunking and
+          the set follows the model smoothly. Each negative's inclusion
+          probability ``P(x) = f + (1 - f) pi(x)`` (f: the pilot's share)
+          is known, and the fit accounts for it: an estimator with
+          `predict_proba` (a logistic loss) is fitted unweighted and its
+          log-odds are corrected by log P(x) at prediction, where the
+          model that drew the working set (`pilot_`) is evaluated too; the
           others (margin losses) are fitted with weights 1 / P(x), bounded
-          by the uniform draw's. It applies to binary mining under
-          ``criterion="threshold"`` without `evict_threshold`,
-          `max_negatives`, `max_hard_per_round` or `sampler`; with any of
-          those, or multiclass mining, or a margin estimator whose fit takes
-          no `sample_weight`, the run is the bootstrap of None
-          (`weighting_` says which ran).
+          by 1 / f (a negative once drawn stays in their working set, with
+          the largest P it has had). A margin estimator whose fit takes no
+          `sample_weight` is a TypeError naming `weighting`. Not available
+          in multiclass mining yet (a ValueError says so; its default
+          there is None).
         - None: the bootstrap of the seed papers, round after round, fitting
           the working set as it is.
         - "inverse_probability": the bootstrap, with the working negatives
@@ -151,7 +184,11 @@ PARAMETERS = """\
         takes a target count gets `sampling_strategy` set to honour `ratio`;
         a cleaning sampler proposes negatives, of which a random subset of
         the `ratio` size is kept. Its unset `random_state` is fixed from this
-        classifier's `random_state`. None means a uniform draw.
+        classifier's `random_state`. None means a uniform draw. With
+        ``weighting="case_control"`` or "inverse_probability" the fit reads
+        the initial negatives as a uniform sample of known probability, so
+        only ``RandomUnderSampler(replacement=False)`` is accepted (a
+        ValueError names the sampler otherwise).
 
     validation_fraction : float, default=0.1
         Share of the rows held out for early stopping, in (0, 1).
@@ -209,7 +246,10 @@ ENGINE_PARAMETERS = """\
 
 RUN_ATTRIBUTES = """\
     threshold_ : float
-        The threshold used (`threshold` with "auto" resolved).
+        The threshold used (`threshold` with "auto" resolved); with
+        ``weighting="case_control"`` and a corrected model, the threshold
+        its working set was drawn at (after `criterion="rank"`,
+        `max_hard_per_round` and `max_negatives`).
 
     n_rounds_ : int
         Mining rounds that were run (the round of the last fit).
@@ -228,9 +268,11 @@ RUN_ATTRIBUTES = """\
         the guard against uninformative models; "n_evicted"; "random_weight",
         each random negative's weight in the fit (1.0 without `weighting`);
         "effective_size", Kish's effective sample size of the fit's
-        weights (with ``weighting="case_control"``, "n_hard" counts the
-        negatives kept surely, "n_added" those the draw kept, and
-        "random_weight" the largest weight); "fit_time" and "score_time" in
+        weights (with ``weighting="case_control"``, "cut" is the round's
+        threshold of the keep probability, "n_hard" counts the negatives
+        outside the working set kept surely, "n_added" those the draw
+        adds, "n_evicted" those that leave, and "random_weight" the
+        largest weight); "fit_time" and "score_time" in
         seconds; "validation_score" (NaN without early stopping).
         ``n_negatives[r + 1] == n_negatives[r] + n_added[r] + n_random[r] -
         n_evicted[r]``.
@@ -249,16 +291,16 @@ RUN_ATTRIBUTES = """\
         the cluster, when `X` is one: the client never holds a byte a row.
 
     termination_condition_ : str
-        Why mining stopped: "sampled" (``weighting="case_control"``: the
-        sample was drawn and fitted), "no_hard_negatives" (no negative
-        outside the working set scored above the threshold; with a margin
-        threshold, a hinge-loss SVM and eviction of easy negatives only,
-        DPM's convergence: the model is the optimum of training on all the
-        data),
-        "few_hard_negatives" (fewer than `min_hard_per_round`),
-        "max_rounds", "early_stopping", "pool_exhausted" (every negative is
-        in the working set), or "uninformative_model" (every score tied,
-        and the guard's random negatives did not help before `max_rounds`).
+        Why mining stopped: "no_hard_negatives" (no negative outside the
+        working set scored above the threshold, or, with
+        ``weighting="case_control"``, the round's draw would add none; with
+        a margin threshold, a hinge-loss SVM and eviction of easy negatives
+        only, DPM's convergence: the model is the optimum of training on
+        all the data), "few_hard_negatives" (fewer than
+        `min_hard_per_round`), "max_rounds", "early_stopping",
+        "pool_exhausted" (every negative is in the working set), or
+        "uninformative_model" (every score tied, and the guard's random
+        negatives did not help before `max_rounds`).
 """
 
 COMMON_ATTRIBUTES = """\
@@ -297,8 +339,12 @@ REFERENCES = """\
 def document(cls):
     """Fill a miner's docstring: its {parameters}, {engine_parameters},
     {run_attributes}, {attributes} and {references}."""
+    weighting = inspect.signature(cls.__init__).parameters["weighting"].default
+    parameters = PARAMETERS.replace(
+        "{weighting_default}", "None" if weighting is None else f'"{weighting}"'
+    )
     cls.__doc__ = (
-        cls.__doc__.replace("{parameters}", PARAMETERS.strip())
+        cls.__doc__.replace("{parameters}", parameters.strip())
         .replace("{engine_parameters}", ENGINE_PARAMETERS.strip())
         .replace("{run_attributes}", RUN_ATTRIBUTES.strip())
         .replace("{attributes}", COMMON_ATTRIBUTES.strip())

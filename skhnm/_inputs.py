@@ -224,16 +224,6 @@ def check_sampler(sampler, weighting):
         return
     from imblearn.under_sampling import RandomUnderSampler
 
-    if weighting is not None and not (
-        isinstance(sampler, RandomUnderSampler) and not sampler.replacement
-    ):
-        raise ValueError(
-            f"weighting={weighting!r} reads the initial negatives as a "
-            f"uniform random sample of the pool, which sampler="
-            f"{sampler!r} does not draw: its weights would be biased. "
-            "Use sampler=None (or RandomUnderSampler(replacement=False)), "
-            "or weighting=None."
-        )
     kind = getattr(sampler, "_sampling_type", None)
     sampler_tags = getattr(get_tags(sampler), "sampler_tags", None)
     keeps_rows = getattr(sampler_tags, "sample_indices", None)
@@ -245,6 +235,17 @@ def check_sampler(sampler, weighting):
             "imbalanced-learn sampler that keeps original rows "
             "(RandomUnderSampler, NearMiss, TomekLinks, "
             "EditedNearestNeighbours, ...)."
+        )
+    if weighting is not None and not (
+        isinstance(sampler, RandomUnderSampler) and not sampler.replacement
+    ):
+        raise ValueError(
+            f"weighting={weighting!r} reads the initial negatives as a "
+            f"uniform random sample of the pool, which sampler="
+            f"{sampler!r} does not draw: their inclusion probability is not "
+            "known, and the fit's correction would be biased. "
+            "Use sampler=None (or RandomUnderSampler(replacement=False)), "
+            "or weighting=None."
         )
 
 

@@ -26,10 +26,11 @@ vector: with a margin threshold this keeps DPM's guarantee (Felzenszwalb et
 al. 2010, section 4.4) that a run ending with no hard negatives outside the
 cache has reached the optimum of training on all the data.
 
-The default working set is drawn instead of grown (``weighting=
-"case_control"``): a pilot's one pass keeps each negative with a known
-probability, and one fit accounts for it. That design, with its run, is in
-:mod:`skhnm._sampling`; :func:`mine_jointly` runs both kinds side by side.
+The default draws each round's working set instead of growing it
+(``weighting="case_control"``): every negative is kept with a known
+probability that follows the last model's score, and each fit accounts for
+it. That loop is :mod:`skhnm._case_control`'s run; :func:`mine_jointly`
+runs either kind, side by side.
 
 Multiclass mining (R-CNN: one detector per class over one background) runs
 one such bootstrap per detector in lockstep (:func:`mine_jointly`): every
@@ -114,10 +115,11 @@ class Settings:
     weighting: bool = False
     n_iter_no_change: int = 2
     tol: float = 0.0
-    # The case-control design (skhnm._sampling): "log_odds", "weights", or
+    # The case-control design (skhnm._case_control): "log_odds", "weights", or
     # None for the bootstrap's rounds; how scores are read, and which
     # class they are for.
     design: str | None = None
+    family: str = "logistic"  # the loss the case-control keep probability follows
     response_method: str = "decision_function"
     pos_label: object = 1
 
@@ -179,6 +181,9 @@ class Task:
     rng: object = None
     others: np.ndarray | None = None
     on_round: Callable | None = None
+    # The run's class: None for the bootstrap's rounds (:class:`_Run`), or
+    # the case-control loop's (skhnm._case_control.SampledRun).
+    run: type | None = None
 
 
 def mine_jointly(tasks, progress=None):
@@ -188,13 +193,11 @@ def mine_jointly(tasks, progress=None):
     its cache on its own; a round's selecting pass scores the rows outside
     any working set once, with every model still mining
     (:func:`skhnm._pools.select_jointly`). `progress(round)` makes each
-    pass's callback ``callback(n_done, n_total)``. A case-control task
-    (``settings.design``) takes part in its pilot's pass and ends after the
-    fit that follows. Returns one :class:`MiningResult` per task.
+    pass's callback ``callback(n_done, n_total)``. Each task runs its
+    `run` class (the bootstrap's rounds by default); a run whose fit asks
+    for no pass ends there. Returns one :class:`MiningResult` per task.
     """
-    from ._sampling import SampledRun  # it builds on this module's rounds
-
-    runs = [(SampledRun if task.settings.design else _Run)(task) for task in tasks]
+    runs = [(task.run or _Run)(task) for task in tasks]
     for rnd in range(max(task.settings.max_rounds for task in tasks) + 1):
         if all(run.termination for run in runs):
             break

@@ -109,7 +109,7 @@ mined_round_, termination_condition_ : dict
         warm_start_rounds=True,
         evict_threshold=None,
         max_negatives=None,
-        weighting="case_control",
+        weighting=None,
         response_method="auto",
         sampler=None,
         validation_fraction=0.1,

@@ -22,7 +22,7 @@ def print_round(record, label=None):
     """One round's line (:class:`skhnm._mining.Round`); the validation score
     only when there is one."""
     if record.score_time == 0.0 and record.n_scored == 0:
-        # A fit no pass follows: the case-control design's final one.
+        # A fit no pass follows: the case-control loop's at max_rounds.
         line = (
             f"[skhnm]{_detector(label)} round {record.round}: "
             f"{record.n_negatives} negatives, final fit {record.fit_time:.3f}s"

@@ -13,6 +13,14 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._case_control import (
+    AUTO_THRESHOLD,
+    MIN_NEGATIVES,
+    CaseControlPredictor,
+    SampledRun,
+    loss_family,
+    on_scale,
+)
 from ._initial import initial_negatives
 from ._inputs import split_validation
 from ._learner import MAX_SEED, EstimatorLearner, Validation, validation_scorer
@@ -20,12 +28,6 @@ from ._mining import Settings, Task
 from ._pools import Scoring, code_dtype, round_dtype
 from ._progress import print_round, print_start
 from ._rows import member
-from ._sampling import (
-    AUTO_THRESHOLD,
-    MIN_NEGATIVES,
-    CaseControlPredictor,
-    on_scale,
-)
 from ._weighting import auto_threshold, mining_weight_keys, positive_rate
 
 
@@ -64,26 +66,33 @@ class FitInputs:
 
 def sampling_design(miner, base, multiclass):
     """How ``weighting="case_control"`` accounts for its sample: "log_odds"
-    (an estimator with predict_proba), "weights" (the others, when they
-    take sample_weight), or None: the bootstrap's rounds, for multiclass
-    mining, the rank and k-best rules, a cache, a per-round cap or a
-    sampler, which the one-pass design has no place for."""
-    if (
-        miner.weighting != "case_control"
-        or multiclass
-        or miner.criterion != "threshold"
-        or miner.evict_threshold is not None
-        or miner.max_negatives is not None
-        or miner.max_hard_per_round is not None
-        or miner.sampler is not None
-    ):
+    (an estimator with predict_proba), "weights" (the others, whose fit
+    takes sample_weight), or None: the seed's rounds (``weighting=None``
+    or "inverse_probability", and multiclass mining).
+
+    Raises for what the draw cannot hold, naming the parameter: the k-best
+    rule (no probability for a row outside the k), and a margin estimator
+    without sample_weight."""
+    if miner.weighting != "case_control" or multiclass:
         return None
+    if miner.criterion == "k_best":
+        raise ValueError(
+            "criterion='k_best' keeps a fixed number of negatives whatever "
+            "their score, which gives no row a known inclusion probability: "
+            "it is only used when weighting=None or "
+            "weighting='inverse_probability'. Under weighting='case_control' "
+            "cap the surely kept negatives with max_hard_per_round instead."
+        )
     if hasattr(base, "predict_proba"):
         return "log_odds"
     try:
         mining_weight_keys(base)
-    except TypeError:
-        return None
+    except TypeError as exc:
+        raise TypeError(
+            "weighting='case_control' fits an estimator without predict_proba "
+            "(a margin loss) with weights 1 / P(x), which it cannot take: "
+            f"{exc}"
+        ) from None
     return "weights"
 
 
@@ -145,8 +154,9 @@ def detector_task(miner, inputs, label, seed, rng):
         notes += draw_notes
 
     threshold = miner.threshold
+    family = loss_family(inputs.base, inputs.design)
     if threshold == "auto" and inputs.design:
-        threshold = on_scale(AUTO_THRESHOLD, inputs.response_method)
+        threshold = on_scale(AUTO_THRESHOLD[family], inputs.response_method)
     elif threshold == "auto":
         threshold = auto_threshold(
             inputs.response_method,
@@ -193,6 +203,7 @@ def detector_task(miner, inputs, label, seed, rng):
         n_iter_no_change=miner.n_iter_no_change,
         tol=miner.tol,
         design=inputs.design,
+        family=family,
         response_method=inputs.response_method,
         pos_label=pos_label,
     )
@@ -212,6 +223,7 @@ def detector_task(miner, inputs, label, seed, rng):
         rng=check_random_state(int(rng.randint(MAX_SEED))),
         others=others,
         on_round=on_round,
+        run=SampledRun if inputs.design else None,
     )
     return task, notes
 
@@ -277,8 +289,15 @@ def fitted_attributes(max_rounds, detectors, tasks, results, multiclass):
         values = {label: get(task, res) for label, task, res in runs}
         return values if multiclass else values[detectors[0]]
 
+    def threshold(task, res):
+        # A corrected model's: the threshold its working set was drawn at.
+        model = res.model
+        if isinstance(model, CaseControlPredictor) and model.drawer is not None:
+            return on_scale(model.threshold, task.settings.response_method)
+        return task.settings.threshold
+
     attributes = {
-        "threshold_": each(lambda task, res: task.settings.threshold),
+        "threshold_": each(threshold),
         "n_rounds_": each(lambda task, res: res.n_rounds),
         "best_round_": each(lambda task, res: res.best_round),
         "history_": each(lambda task, res: res.history),
@@ -294,7 +313,13 @@ def fitted_attributes(max_rounds, detectors, tasks, results, multiclass):
         model = results[0].model
         corrected = isinstance(model, CaseControlPredictor)
         attributes["estimator_"] = model.estimator if corrected else model
-        attributes["pilot_"] = model.pilot if corrected else None
+        attributes["pilot_"] = (
+            model.rounds()[0].estimator
+            if corrected and model.drawer is not None
+            else None
+        )
         attributes["inclusion_floor_"] = model.floor if corrected else None
         attributes["pos_label_"] = detectors[0]
+        # Kept as fitted, for prediction (not a parameter-derived rebuild).
+        attributes["_corrected"] = model if corrected else None
     return attributes

@@ -1,5 +1,7 @@
 """The DPM cache: eviction, a bound on the working set, and the guarantee."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from conftest import with_ids
@@ -9,6 +11,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from skhnm import HardNegativeMiningClassifier
+
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_case_control.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 
 def svm_objective(svc, X, y):
@@ -42,7 +48,7 @@ def test_margin_mining_with_eviction_reaches_the_full_data_optimum(large_pool, l
     svm = LinearSVC(loss=loss, C=0.1, tol=1e-6, max_iter=100_000, random_state=0)
     full = clone(svm).fit(X, y)
     # The guarantee needs the seed's stop: nothing hard is left.
-    mined = HardNegativeMiningClassifier(
+    mined = Bootstrap(
         svm,
         threshold=-1.0,
         evict_threshold=-1.2,
@@ -67,7 +73,7 @@ def test_margin_mining_with_eviction_reaches_the_full_data_optimum(large_pool, l
 
 def test_eviction_removes_only_easy_negatives(imbalanced, recording):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         recording(),
         threshold=-1.0,
         evict_threshold=-2.0,
@@ -104,7 +110,7 @@ def test_eviction_removes_only_easy_negatives(imbalanced, recording):
 @pytest.mark.filterwarnings("ignore:max_negatives=150 is below:UserWarning")
 def test_working_set_never_exceeds_max_negatives(imbalanced, bound):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         threshold=0.0, max_negatives=bound, max_rounds=10, random_state=0
     ).fit(X, y)
     limit = bound if isinstance(bound, int) else int(np.floor(bound * y.sum()))
@@ -119,7 +125,7 @@ def test_working_set_never_exceeds_max_negatives(imbalanced, bound):
 def test_max_negatives_warns_when_protected_negatives_exceed_it(imbalanced):
     X, y = imbalanced
     # With threshold -50 every working negative is protected (score >= it).
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         threshold=-50.0, max_negatives=20, ratio=0.5, max_rounds=2, random_state=0
     )
     with pytest.warns(UserWarning, match="max_negatives=20 could not be held") as rec:

@@ -23,7 +23,7 @@ from sklearn.utils import get_tags
 from skhnm import HardNegativeMiningClassifier
 
 # The seed papers' rounds (weighting=None), whose mechanics these tests
-# check; the case-control default is tested in test_sampling.py.
+# check; the case-control default is tested in test_case_control.py.
 Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 
@@ -122,7 +122,7 @@ def test_stops_with_no_hard_negatives(imbalanced):
 
 def test_stops_at_max_rounds(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         threshold=-3.0, max_rounds=2, max_hard_per_round=5, random_state=0
     ).fit(X, y)
     assert clf.termination_condition_ == "max_rounds"
@@ -143,7 +143,7 @@ def test_early_stopping_keeps_the_best_round(imbalanced):
     X, y = imbalanced
     # No improvement can exceed tol=1, so the second fit already stalls; the
     # cap leaves hard negatives for later rounds.
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         threshold=-1.0,
         max_hard_per_round=20,
         n_iter_no_change=1,
@@ -420,9 +420,7 @@ class FailsWhenGrown(ClassifierMixin, BaseEstimator):
 
 def test_estimator_error_propagates_with_its_round(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
-        FailsWhenGrown(limit=300), threshold=-1.0, random_state=0
-    )
+    clf = Bootstrap(FailsWhenGrown(limit=300), threshold=-1.0, random_state=0)
     with pytest.raises(RuntimeError, match="ran out of patience") as info:
         clf.fit(X, y)
     assert any("mining round 1" in note for note in info.value.__notes__)
@@ -430,7 +428,7 @@ def test_estimator_error_propagates_with_its_round(imbalanced):
 
 def test_failed_refit_leaves_no_half_fitted_state(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(FailsWhenGrown(limit=10_000), random_state=0)
+    clf = Bootstrap(FailsWhenGrown(limit=10_000), random_state=0)
     clf.fit(X, y)
     clf.predict(X[:3])
     clf.set_params(estimator=FailsWhenGrown(limit=300), threshold=-1.0)
@@ -538,56 +536,27 @@ def test_grid_search_over_mining_and_estimator_parameters(imbalanced):
     assert search.best_params_ == results["params"][int(np.argmax(scores))]
 
 
-# ------------------------------------------------------------ deprecations
+# ------------------------------------------------------- the removed spellings
 
 
 @pytest.mark.parametrize(
-    "old, new, match",
-    [
-        (
-            dict(criterion="k_best", k_best=25),
-            dict(criterion="k_best", max_hard_per_round=25),
-            "k_best was deprecated",
-        ),
-        (
-            dict(early_stopping=True, validation_fraction=0.2),
-            dict(n_iter_no_change=2, validation_fraction=0.2),
-            "early_stopping was deprecated",
-        ),
-        (dict(early_stopping=False), dict(), "early_stopping was deprecated"),
-        (
-            dict(min_hard_per_round=None, threshold=-1.0),
-            dict(min_hard_per_round=1, threshold=-1.0),
-            r"min_hard_per_round=None was deprecated in skhnm 0\.1",
-        ),
-        (dict(negative_label=0), dict(pos_label=1), "set pos_label"),
-    ],
-    ids=["k_best", "early_stopping", "early_stopping_off", "min_hard_none", "neg"],
+    "old",
+    [{"k_best": 25}, {"early_stopping": True}, {"negative_label": 0}],
+    ids=str,
 )
-def test_deprecated_spellings_warn_and_fit_as_the_new_ones(
-    imbalanced, same_fit, old, new, match
-):
-    X, y = imbalanced
-    clf = HardNegativeMiningClassifier(LinearSVC(), max_rounds=3, random_state=0)
-    with pytest.warns(FutureWarning, match=match) as record:
-        clone(clf).set_params(**old).fit(X, y)
-    assert record[0].filename == __file__  # points at the caller's line
-    assert "will be removed in 0.3" in str(record[0].message)
-    old_fit = clone(clf).set_params(**old)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        old_fit.fit(X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", FutureWarning)  # the new spelling: silent
-        new_fit = clone(clf).set_params(**new).fit(X, y)
-    same_fit(old_fit, new_fit)
+def test_the_spellings_deprecated_before_a_release_are_gone(imbalanced, old):
+    # skhnm was never released: the old spellings went before 0.1, not in 0.3.
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        HardNegativeMiningClassifier(**old)
+    with pytest.raises(ValueError, match="min_hard_per_round"):
+        HardNegativeMiningClassifier(min_hard_per_round=None).fit(*imbalanced)
 
 
 def test_k_best_is_not_stopped_by_the_progress_rule(imbalanced):
     X, y = imbalanced
     # One negative a round is far below 1% of the working negatives: the
     # progress rule would stop at round 0; the k best rule adds it anyway.
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         criterion="k_best", max_hard_per_round=1, max_rounds=4, random_state=0
     ).fit(X, y)
     assert clf.history_["n_added"] == [1, 1, 1, 1, 0]
@@ -597,11 +566,10 @@ def test_k_best_is_not_stopped_by_the_progress_rule(imbalanced):
 def test_the_public_parameters_are_at_most_24():
     from skhnm import MulticlassHardNegativeMiningClassifier
 
-    deprecated = {"k_best", "early_stopping", "negative_label"}
     binary = set(HardNegativeMiningClassifier().get_params(deep=False))
     multiclass = set(MulticlassHardNegativeMiningClassifier().get_params(deep=False))
-    assert deprecated <= binary and len(binary - deprecated) == 24
-    assert len(multiclass) == 24 and binary - deprecated - multiclass == {"pos_label"}
+    assert len(binary) == 24 and len(multiclass) == 24
+    assert binary ^ multiclass == {"pos_label", "negative_label"}
 
 
 def test_the_feature_names_warning_shows_once(imbalanced):

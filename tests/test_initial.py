@@ -14,7 +14,7 @@ from imblearn.under_sampling import (
 from skhnm import HardNegativeMiningClassifier
 
 # The seed papers' rounds (weighting=None), whose mechanics these tests
-# check; the case-control default is tested in test_sampling.py.
+# check; the case-control default is tested in test_case_control.py.
 Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 
@@ -47,7 +47,7 @@ def test_pool_exhausted_warns_and_uses_every_negative(imbalanced):
 
 def test_nearmiss_sampler_honours_ratio(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(sampler=NearMiss(), ratio=2.0, max_rounds=0)
+    clf = Bootstrap(sampler=NearMiss(), ratio=2.0, max_rounds=0)
     clf.fit(X, y)
     assert clf.negative_indices_.size == 2 * y.sum()
     expected = NearMiss(sampling_strategy={0: int(2 * y.sum())})
@@ -60,9 +60,7 @@ def test_nearmiss_sampler_honours_ratio(imbalanced):
 
 def test_cleaning_sampler_proposes_and_ratio_caps(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
-        sampler=TomekLinks(), max_rounds=0, random_state=0
-    )
+    clf = Bootstrap(sampler=TomekLinks(), max_rounds=0, random_state=0)
     clf.fit(X, y)
     assert clf.negative_indices_.size == round(3 * y.sum())
     tomek = TomekLinks().fit(X, y)
@@ -84,7 +82,7 @@ class _Recording(RandomUnderSampler):
 def test_default_sampler_matches_random_under_sampler_size(imbalanced):
     X, y = imbalanced
     _Recording.kept.clear()
-    clf = HardNegativeMiningClassifier(sampler=_Recording(), max_rounds=0)
+    clf = Bootstrap(sampler=_Recording(), max_rounds=0)
     clf.fit(X, y)
     assert clf.negative_indices_.size == 3 * y.sum()
     # The first negatives are the sampler's choice (every row is a training

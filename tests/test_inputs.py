@@ -26,7 +26,7 @@ from sklearn.utils import get_tags
 from skhnm import HardNegativeMiningClassifier
 
 # The seed papers' rounds (weighting=None), whose mechanics these tests
-# check; the case-control default is tested in test_sampling.py.
+# check; the case-control default is tested in test_case_control.py.
 Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 

@@ -1,6 +1,8 @@
 """The model side of a run (skhnm._learner): warm starts between rounds,
 protected support vectors, the validation scorer."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -11,6 +13,10 @@ from sklearn.svm import SVC, LinearSVC
 
 from skhnm import HardNegativeMiningClassifier
 from skhnm._learner import support_rows
+
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_case_control.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 
 @pytest.fixture
@@ -44,7 +50,7 @@ def test_warm_rounds_start_from_the_last_solution_and_end_at_the_cold_fit(
     X, y = task
     lr = LogisticRegression(solver=solver, tol=1e-10, max_iter=100_000)
     est = make_pipeline(StandardScaler(), lr) if in_pipeline else lr
-    clf = HardNegativeMiningClassifier(est, max_hard_per_round=50, random_state=0)
+    clf = Bootstrap(est, max_hard_per_round=50, random_state=0)
     clf.fit(X, y)
     assert clf.n_rounds_ >= 2
     fits = starts[: clf.n_rounds_ + 1]
@@ -82,7 +88,7 @@ def test_warm_rounds_save_solver_iterations(task, monkeypatch, solver):
     n_iter = {}
     for warm in (True, False):
         iters.clear()
-        HardNegativeMiningClassifier(
+        Bootstrap(
             LogisticRegression(solver=solver, tol=1e-8),
             warm_start_rounds=warm,
             **params,
@@ -112,7 +118,7 @@ def test_solvers_without_a_safe_start_stay_cold(task, estimator, monkeypatch):
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(type(estimator), "fit", spy)
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         estimator, threshold=-1.0, max_hard_per_round=50, random_state=0
     ).fit(X, y)
     assert clf.n_rounds_ >= 1 and not any(seen)

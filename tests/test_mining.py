@@ -2,6 +2,7 @@
 
 import math
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -10,6 +11,10 @@ from sklearn.linear_model import LogisticRegression
 
 from skhnm import HardNegativeMiningClassifier
 from skhnm._mining import HISTORY_KEYS, plan_cache
+
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_case_control.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 POOL = np.arange(10, 110)  # 100 negatives; rows 0-9 are positives
 POSITIVES = np.arange(10)
@@ -257,9 +262,7 @@ def test_ties_among_negatives_are_informative_when_positives_stand_out():
 def test_a_round_with_too_few_hard_negatives_ends_the_run(task, min_hard):
     X, y = task
     params = dict(max_hard_per_round=100, random_state=0)
-    ref = HardNegativeMiningClassifier(
-        LogisticRegression(), min_hard_per_round=1, **params
-    ).fit(X, y)
+    ref = Bootstrap(LogisticRegression(), min_hard_per_round=1, **params).fit(X, y)
     h = ref.history_
     bound = [
         min_hard if isinstance(min_hard, int) else min_hard * n
@@ -269,9 +272,9 @@ def test_a_round_with_too_few_hard_negatives_ends_the_run(task, min_hard):
         r for r, (n, b) in enumerate(zip(h["n_hard"], bound, strict=True)) if n < b
     )
     assert 0 < h["n_hard"][first]  # the rule, not "no_hard_negatives", stops it
-    clf = HardNegativeMiningClassifier(
-        LogisticRegression(), min_hard_per_round=min_hard, **params
-    ).fit(X, y)
+    clf = Bootstrap(LogisticRegression(), min_hard_per_round=min_hard, **params).fit(
+        X, y
+    )
     assert clf.termination_condition_ == "few_hard_negatives"
     assert clf.n_rounds_ == first
     assert clf.history_["n_added"][-1] == 0  # they were not added

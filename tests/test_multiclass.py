@@ -54,46 +54,14 @@ def test_more_than_two_classes_needs_negative_label(detection):
             lambda: MulticlassHardNegativeMiningClassifier(negative_label=7),
             "negative_label=7 is not a class of y",
         ),
-        (
-            lambda: HardNegativeMiningClassifier(negative_label=0, pos_label=1),
-            "disagree",
-        ),
     ],
 )
-@pytest.mark.filterwarnings("ignore:negative_label in HardNegative:FutureWarning")
 def test_bad_negative_label(detection, make, match):
     X, y = detection
     clf = make()
     with pytest.raises(ValueError, match=match):
         clf.fit(X, y)
     assert not hasattr(clf, "classes_")
-
-
-def test_binary_negative_label_names_the_other_class(imbalanced, same_fit):
-    X, y = imbalanced
-    by_negative = HardNegativeMiningClassifier(negative_label=0, random_state=0)
-    by_positive = HardNegativeMiningClassifier(pos_label=1, random_state=0)
-    with pytest.warns(FutureWarning, match="negative_label in HardNegative"):
-        by_negative.fit(X, y)
-    same_fit(by_negative, by_positive.fit(X, y))
-    assert by_negative.pos_label_ == 1 and not hasattr(by_negative, "estimators_")
-    # Consistent pos_label and negative_label are accepted.
-    with pytest.warns(FutureWarning, match="negative_label in HardNegative"):
-        HardNegativeMiningClassifier(negative_label=0, pos_label=1).fit(X, y)
-
-
-def test_the_binary_class_still_mines_several_classes_deprecated(detection):
-    X, y = detection
-    old = HardNegativeMiningClassifier(negative_label=0, random_state=0)
-    with pytest.warns(FutureWarning, match="MulticlassHardNegativeMiningClassifier"):
-        old.fit(X, y)
-    new = _mc().fit(X, y)
-    assert old.termination_condition_ == new.termination_condition_
-    for k in new.estimators_:
-        np.testing.assert_array_equal(
-            old.negative_indices_[k], new.negative_indices_[k]
-        )
-    np.testing.assert_array_equal(old.predict(X), new.predict(X))
 
 
 @pytest.mark.filterwarnings("ignore::skhnm.PoolTooSmallWarning")

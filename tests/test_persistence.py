@@ -72,7 +72,10 @@ def test_skops_needs_to_trust_only_skhnm_beyond_the_estimator(fitted):
     # Types skops distrusts in the wrapped estimator itself (a tree's Tree).
     own = set(sio.get_untrusted_types(data=sio.dumps(clf.estimator_)))
     untrusted = set(sio.get_untrusted_types(data=data))
-    assert untrusted - own == {"skhnm._classifier.HardNegativeMiningClassifier"}
+    expected = {"skhnm._classifier.HardNegativeMiningClassifier"}
+    if clf.inclusion_floor_ is not None:  # the corrected predictor, as fitted
+        expected.add("skhnm._case_control.CaseControlPredictor")
+    assert untrusted - own == expected
     _same_model(sio.loads(data, trusted=sorted(untrusted)), clf, X)
 
 
@@ -101,7 +104,12 @@ def test_keyboard_interrupt_during_a_pass_leaves_no_threads(imbalanced):
     before = set(threading.enumerate())
     InterruptedScoring.calls = 0
     clf = HardNegativeMiningClassifier(
-        InterruptedScoring(), threshold=-1.0, batch_size=50, n_jobs=2, random_state=0
+        InterruptedScoring(),
+        weighting=None,
+        threshold=-1.0,
+        batch_size=50,
+        n_jobs=2,
+        random_state=0,
     )
     with pytest.raises(KeyboardInterrupt):
         clf.fit(X, y)

@@ -16,7 +16,7 @@ from sklearn.tree import DecisionTreeClassifier
 from skhnm import HardNegativeMiningClassifier, _namespace
 
 # The seed papers' rounds (weighting=None), whose mechanics these tests
-# check; the case-control default is tested in test_sampling.py.
+# check; the case-control default is tested in test_case_control.py.
 Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 
@@ -69,25 +69,21 @@ def test_capped_rounds_break_ties_alike_in_every_chunking_and_backend(
         max_rounds=4,
         random_state=0,
     )
-    ref = HardNegativeMiningClassifier(tree, **params).fit(X, y)
+    # The k best have no inclusion probability: they are the rounds' rule.
+    Miner = HardNegativeMiningClassifier if criterion == "threshold" else Bootstrap
+    ref = Miner(tree, **params).fit(X, y)
     probe = clone(tree).fit(X, y).predict_proba(X)[:, 1]
     assert np.unique(probe).size < 10  # ties galore
     assert sum(ref.history_["n_added"]) > 0
     fits = [
-        HardNegativeMiningClassifier(tree, batch_size=b, n_jobs=j, **params).fit(X, y)
+        Miner(tree, batch_size=b, n_jobs=j, **params).fit(X, y)
         for b, j in [(1, None), (33, 2), (500, -1)]
     ]
     fits.append(
-        HardNegativeMiningClassifier(tree, batch_size=64, **params).fit(
-            array_api_strict.asarray(X), y
-        )
+        Miner(tree, batch_size=64, **params).fit(array_api_strict.asarray(X), y)
     )
     with dask.config.set(scheduler="sync"):
-        fits.append(
-            HardNegativeMiningClassifier(tree, **params).fit(
-                da.from_array(X, chunks=170), y
-            )
-        )
+        fits.append(Miner(tree, **params).fit(da.from_array(X, chunks=170), y))
     for clf in fits:
         same_fit(clf, ref)
 

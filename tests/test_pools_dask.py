@@ -1,5 +1,7 @@
 """Pools on a Dask cluster: the same fit as NumPy, and the pool never gathered."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from sklearn.svm import SVC, LinearSVC
@@ -7,6 +9,10 @@ from sklearn.tree import DecisionTreeClassifier
 
 from skhnm import HardNegativeMiningClassifier
 from skhnm._pools._dask import DaskPool
+
+# The seed papers' rounds (weighting=None), whose mechanics these tests
+# check; the case-control default is tested in test_case_control.py.
+Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("dask.distributed")
@@ -90,7 +96,7 @@ def test_only_rows_joining_the_working_set_are_fetched(imbalanced, monkeypatch):
 
     monkeypatch.setattr(DaskPool, "_fetch", spy)
     with dask.config.set(scheduler="sync"):
-        clf = HardNegativeMiningClassifier(
+        clf = Bootstrap(
             LinearSVC(), threshold=-1.0, max_hard_per_round=40, random_state=0
         ).fit(da.from_array(X, chunks=400), y)
     added = clf.history_["n_added"]
@@ -99,7 +105,7 @@ def test_only_rows_joining_the_working_set_are_fetched(imbalanced, monkeypatch):
     # otherwise compute their blocks again): nothing more is fetched.
     assert fetched == [int(y.sum()) + clf.history_["n_negatives"][0]]
     assert sum(added) > 0 and len(added) > 2
-    ref = HardNegativeMiningClassifier(
+    ref = Bootstrap(
         LinearSVC(), threshold=-1.0, max_hard_per_round=40, random_state=0
     ).fit(X, y)
     np.testing.assert_array_equal(clf.negative_indices_, ref.negative_indices_)
@@ -112,12 +118,12 @@ def test_dask_pools_refuse_what_would_gather_them(imbalanced):
 
     Xd = da.from_array(X, chunks=500)
     with pytest.raises(TypeError, match="sampler=None"):
-        HardNegativeMiningClassifier(sampler=NearMiss()).fit(Xd, y)
+        Bootstrap(sampler=NearMiss()).fit(Xd, y)
     with pytest.raises(ValueError, match="device='cuda' does not apply"):
-        HardNegativeMiningClassifier(device="cuda").fit(Xd, y)
+        Bootstrap(device="cuda").fit(Xd, y)
     unknown = da.from_array(X, chunks=500)[da.from_array(y >= 0, chunks=500)]
     with pytest.raises(ValueError, match="unknown chunk sizes"):
-        HardNegativeMiningClassifier().fit(unknown, y)
+        Bootstrap().fit(unknown, y)
 
 
 @pytest.mark.slow
@@ -175,10 +181,10 @@ def test_blocks_merged_on_the_workers_select_what_numpy_selects(imbalanced, same
     # hardest, ties to the lower row, as one merge of every block would.
     X, y = imbalanced
     params = dict(threshold=-1.0, max_hard_per_round=20, max_rounds=3)
-    ref = HardNegativeMiningClassifier(LinearSVC(), random_state=0, **params)
+    ref = Bootstrap(LinearSVC(), random_state=0, **params)
     ref.fit(X, y)
     with dask.config.set(scheduler="threads"):
-        clf = HardNegativeMiningClassifier(LinearSVC(), random_state=0, **params)
+        clf = Bootstrap(LinearSVC(), random_state=0, **params)
         clf.fit(da.from_array(X, chunks=50), y)
     assert clf.history_["n_hard"][0] > 20  # the cap binds
     same_fit(clf, ref)

@@ -93,8 +93,10 @@ def test_verbose_2_reports_progress_over_a_dask_pool(
 
 def test_verbose_1_names_the_default_s_final_fit(imbalanced, capsys):
     X, y = imbalanced
-    HardNegativeMiningClassifier(verbose=1, random_state=0).fit(X, y)
+    HardNegativeMiningClassifier(verbose=1, max_rounds=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3  # the start, the pilot with its pass, the final fit
+    # The start, the pilot with its pass, and the last round's fit, which no
+    # pass follows.
+    assert len(lines) == 3
     assert "hard of" in lines[1] and "added" in lines[1]
     assert lines[2].startswith("[skhnm] round 1:") and "final fit" in lines[2]

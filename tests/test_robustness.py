@@ -21,7 +21,7 @@ from sklearn.tree import DecisionTreeClassifier
 from skhnm import HardNegativeMiningClassifier, MulticlassHardNegativeMiningClassifier
 
 # The seed papers' rounds (weighting=None), whose mechanics these tests
-# check; the case-control default is tested in test_sampling.py.
+# check; the case-control default is tested in test_case_control.py.
 Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 LABELS = {

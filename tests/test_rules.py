@@ -16,7 +16,7 @@ from sklearn.svm import LinearSVC
 from skhnm import HardNegativeMiningClassifier
 
 # The seed papers' rounds (weighting=None), whose mechanics these tests
-# check; the case-control default is tested in test_sampling.py.
+# check; the case-control default is tested in test_case_control.py.
 Bootstrap = partial(HardNegativeMiningClassifier, weighting=None)
 
 
@@ -27,7 +27,7 @@ def _round0_model(clf, X, y):
 
 def test_rank_rule_selects_negatives_above_the_positives_quantile(imbalanced):
     X, y = imbalanced
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         LogisticRegression(),
         criterion="rank",
         rank_quantile=0.25,
@@ -64,7 +64,7 @@ def test_k_best_adds_the_k_highest_scoring_negatives(imbalanced, k_best, per_rou
     X, y = imbalanced
     n_pos = int(y.sum())
     per_round = per_round or int(0.5 * n_pos)
-    clf = HardNegativeMiningClassifier(
+    clf = Bootstrap(
         LinearSVC(),
         criterion="k_best",
         max_hard_per_round=k_best,
@@ -84,7 +84,7 @@ def test_k_best_adds_the_k_highest_scoring_negatives(imbalanced, k_best, per_rou
 def test_max_hard_per_round_caps_every_rule(imbalanced):
     X, y = imbalanced
     for criterion in ("threshold", "rank", "k_best"):
-        clf = HardNegativeMiningClassifier(
+        clf = Bootstrap(
             LinearSVC(),
             criterion=criterion,
             threshold=-1.0,
@@ -164,7 +164,7 @@ def test_guard_stays_quiet_for_informative_models(imbalanced):
         # The rank rule takes most of this small pool, and says so.
         warnings.filterwarnings("ignore", message="Mining round 0 added")
         for criterion in ("threshold", "rank", "k_best"):
-            clf = HardNegativeMiningClassifier(
+            clf = Bootstrap(
                 LogisticRegression(), criterion=criterion, random_state=0
             ).fit(X, y)
             assert sum(clf.history_["n_random"]) == 0

@@ -1,12 +1,13 @@
-"""weighting="case_control", the default: one pass, a sample of known
-inclusion probabilities, and a fit that stands for the pool."""
+"""weighting="case_control", the default: every round a draw of known
+inclusion probabilities, and fits that stand for the pool."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 from conftest import with_ids
-from imblearn.under_sampling import NearMiss
+from imblearn.under_sampling import NearMiss, RandomUnderSampler
 from scipy.special import expit, logit
 from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -19,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from skhnm import HardNegativeMiningClassifier, MulticlassHardNegativeMiningClassifier
-from skhnm._sampling import (
+from skhnm._case_control import (
     EPSILON,
     MIN_NEGATIVES,
     inclusion,
@@ -43,22 +44,32 @@ def noisy():
     return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
 
 
-def test_keep_probability_is_one_above_the_threshold_and_exponential_below():
+def test_keep_probability_follows_the_loss():
     s = np.array([3.0, 1.0, 0.0, -2.0, 1.0 + math.log(EPSILON) - 0.1])
     pi = keep_probability(s, 1.0)
     np.testing.assert_allclose(pi[:4], [1.0, 1.0, math.exp(-1.0), math.exp(-3.0)])
     assert pi[4] == 0.0  # under EPSILON: never drawn
     np.testing.assert_allclose(inclusion(s, 1.0, 0.25), 0.25 + 0.75 * pi)
+    # The hinge: the margin violators, surely; nothing else.
+    margins = np.array([0.5, -0.5, -0.99, -1.0, -3.0])
+    np.testing.assert_array_equal(
+        keep_probability(margins, -1.0, "hinge"), [1, 1, 1, 0, 0]
+    )
+    # The squared hinge: a line from the margin up to the threshold.
+    np.testing.assert_allclose(
+        keep_probability(margins, 1.0, "squared_hinge"), [0.75, 0.25, 0.005, 0, 0]
+    )
     p = np.array([0.2, 0.5, 0.9])
     np.testing.assert_allclose(log_odds(p, "predict_proba"), logit(p))
     np.testing.assert_array_equal(log_odds(p, "decision_function"), p)
 
 
-def test_the_default_draws_once_and_corrects_the_log_odds(noisy):
+def test_one_round_draws_from_the_pilot_and_corrects_the_log_odds(noisy):
     X_train, X_test, y_train, _y_test = noisy
-    clf = HardNegativeMiningClassifier(random_state=0).fit(X_train, y_train)
+    clf = HardNegativeMiningClassifier(max_rounds=1, random_state=0)
+    clf.fit(X_train, y_train)
     assert clf.weighting_ == "case_control"
-    assert clf.termination_condition_ == "sampled"
+    assert clf.termination_condition_ == "max_rounds"
     assert clf.n_rounds_ == 1 and len(clf.history_["round"]) == 2
     assert clf.threshold_ == 1.0  # "auto": one unit of log-odds
     n_neg = int((y_train == 0).sum())
@@ -94,6 +105,41 @@ def test_the_default_draws_once_and_corrects_the_log_odds(noisy):
     assert abs(mined[middle].sum() - expected_kept) < 4 * math.sqrt(expected_kept)
 
 
+def test_each_round_draws_from_the_last_corrected_model(noisy):
+    X_train, X_test, y_train, _ = noisy
+    clf = HardNegativeMiningClassifier(
+        max_rounds=3, min_hard_per_round=1, random_state=0
+    ).fit(X_train, y_train)
+    h, f = clf.history_, clf.inclusion_floor_
+    assert clf.n_rounds_ == 3
+    # The set follows the model: rows join and leave, and the counts add up.
+    for r in range(clf.n_rounds_):
+        assert h["n_negatives"][r + 1] == (
+            h["n_negatives"][r] + h["n_added"][r] - h["n_evicted"][r]
+        )
+    assert sum(h["n_evicted"]) > 0
+    # Prediction: the model's log-odds plus log P(x), where P follows the
+    # keep probability of the previous round's corrected log-odds (on the
+    # pilot's scale, minus log f), and so on down to the pilot.
+    corrected = clf._corrected  # the predictor, kept as fitted
+    chain = corrected.rounds()
+    assert len(chain) == clf.n_rounds_ + 1
+    assert chain[0].estimator is clf.pilot_ and chain[-1] is corrected
+    z = chain[0].estimator.decision_function(X_test) + math.log(f)
+    for model in chain[1:]:
+        P = inclusion(z - math.log(f), model.threshold, f)
+        z = model.estimator.decision_function(X_test) + np.log(P)
+    np.testing.assert_allclose(clf.decision_function(X_test), z)
+    # A rerun is the same run, and more rounds start as fewer did.
+    again = HardNegativeMiningClassifier(
+        max_rounds=3, min_hard_per_round=1, random_state=0
+    ).fit(X_train, y_train)
+    np.testing.assert_array_equal(again.negative_indices_, clf.negative_indices_)
+    one = HardNegativeMiningClassifier(max_rounds=1, random_state=0)
+    one.fit(X_train, y_train)
+    assert one.history_["n_negatives"] == h["n_negatives"][:2]
+
+
 def test_the_corrected_model_is_close_to_the_full_fit_on_noisy_labels(noisy):
     X_train, X_test, y_train, y_test = noisy
     full = LogisticRegression().fit(X_train, y_train)
@@ -122,20 +168,26 @@ def test_a_margin_classifier_is_fitted_with_bounded_weights(noisy, recording):
     clf.fit(X_train, y_train)
     assert clf.weighting_ == "case_control"
     assert clf.pilot_ is None and clf.inclusion_floor_ is None
+    assert clf.threshold_ == 1.0  # the squared hinge's "auto"
     # No correction: the fitted estimator predicts as it is.
     np.testing.assert_array_equal(
         clf.decision_function(X_test), clf.estimator_.decision_function(X_test)
     )
     # Weights are bounded by 1 / floor, the uniform draw's.
     floor = clf.history_["n_negatives"][0] / (y_train == 0).sum()
-    assert 1.0 < clf.history_["random_weight"][1] <= 1.0 / floor
+    assert 1.0 < clf.history_["random_weight"][1] <= 1.0 / floor + 1e-9
 
-    # The final fit's weights are 1 / P(x) under the pilot's scores.
+    # Every fit's weights are 1 / P(x): the pilot's negatives 1 / floor
+    # (a uniform sample, so the pilot's margins are the population's).
     Xi = with_ids(X_train)
-    rec = HardNegativeMiningClassifier(recording(), random_state=0).fit(Xi, y_train)
+    rec = HardNegativeMiningClassifier(recording(), max_rounds=1, random_state=0)
+    rec.fit(Xi, y_train)
     assert rec.weighting_ == "case_control"
     fits = [(rows, w) for kind, rows, w, _ in recording.log if kind == "fit"]
-    assert fits[0][1] is None
+    rows, w = fits[0]
+    positives = y_train[rows] == 1
+    np.testing.assert_array_equal(w[positives], 1.0)
+    np.testing.assert_allclose(w[~positives], 1.0 / floor)
     rows, w = fits[1]
     assert rows.size == y_train.sum() + rec.negative_indices_.size
     positives = y_train[rows] == 1
@@ -145,6 +197,22 @@ def test_a_margin_classifier_is_fitted_with_bounded_weights(noisy, recording):
     # kept surely, weigh 1.
     assert np.any(w[~positives] == 1.0) and w[~positives].max() > 2.0
     assert rec.history_["effective_size"][1] < rows.size
+
+
+def test_the_hinge_keeps_the_margin_violators(noisy, recording):
+    X_train, _, y_train, _ = noisy
+    clf = HardNegativeMiningClassifier(
+        LinearSVC(loss="hinge", max_iter=5000), max_rounds=1, random_state=0
+    ).fit(X_train, y_train)
+    assert clf.threshold_ == -1.0  # the hinge's "auto": the margin
+    # The rows the pilot put inside its margin joined, and nothing else.
+    # The pilot is refitted from the same seed to read its margins.
+    pilot = HardNegativeMiningClassifier(
+        LinearSVC(loss="hinge", max_iter=5000), max_rounds=0, random_state=0
+    ).fit(X_train, y_train)
+    s = pilot.estimator_.decision_function(X_train)
+    outside = (y_train == 0) & (clf.mined_round_ != 0)
+    np.testing.assert_array_equal(clf.mined_round_[outside] == 1, s[outside] > -1.0)
 
 
 @pytest.mark.parametrize("estimator", ["lr", "svc"])
@@ -212,23 +280,123 @@ def test_predict_proba_only_estimators_and_pipelines_are_corrected(noisy):
         assert average_precision_score(y_test, proba[:, 1]) > 0.3
 
 
+@pytest.fixture(scope="module")
+def parameter_task():
+    """The one-loop issue's task: 30,000 rows, 1.5% positives, 1% noise."""
+    X, y = make_classification(
+        n_samples=30_000, n_features=10, n_informative=5, weights=[0.985],
+        flip_y=0.01, random_state=0,
+    )  # fmt: skip
+    return X, y
+
+
+def _fit_quietly(X, y, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no parameter is silently set aside
+        return HardNegativeMiningClassifier(random_state=0, **params).fit(X, y)
+
+
+# (parameters, the parameters they are compared with): each acts under the
+# default weighting where it is meant to.
+ACTING = [
+    ({"ratio": 10.0}, {}),
+    ({"threshold": 2.0}, {}),
+    ({"criterion": "rank", "rank_quantile": 0.5}, {}),
+    (
+        {"criterion": "rank", "rank_quantile": 0.3},
+        {"criterion": "rank", "rank_quantile": 0.5},
+    ),
+    ({"max_rounds": 1}, {"max_rounds": 3, "min_hard_per_round": 1}),
+    ({"max_rounds": 3, "min_hard_per_round": 1}, {"max_rounds": 1}),
+    ({"max_hard_per_round": 50}, {}),
+    ({"min_hard_per_round": 0.5}, {"min_hard_per_round": 1}),
+    ({"evict_threshold": -2.0, "max_rounds": 5}, {"max_rounds": 5}),
+    ({"max_negatives": 2000}, {}),
+    ({"sampler": RandomUnderSampler()}, {}),
+    ({"n_iter_no_change": 2}, {}),
+    (
+        {"n_iter_no_change": 2, "min_hard_per_round": 1, "tol": 0.5},
+        {"n_iter_no_change": 2, "min_hard_per_round": 1},
+    ),
+    ({"n_iter_no_change": 2, "validation_fraction": 0.3}, {"n_iter_no_change": 2}),
+    (
+        {"n_iter_no_change": 1, "min_hard_per_round": 1, "scoring": "roc_auc"},
+        {"n_iter_no_change": 1, "min_hard_per_round": 1},
+    ),
+    (
+        {"warm_start_rounds": False, "max_rounds": 3, "min_hard_per_round": 1},
+        {"max_rounds": 3, "min_hard_per_round": 1},
+    ),
+]
+
+
+@pytest.mark.parametrize(("params", "reference"), ACTING, ids=str)
+def test_every_mining_parameter_acts_under_the_default(
+    parameter_task, params, reference
+):
+    X, y = parameter_task
+    clf = _fit_quietly(X, y, **params)
+    ref = _fit_quietly(X, y, **reference)
+    assert clf.weighting_ == ref.weighting_ == "case_control"
+    # The model changes, or (tol: when early stopping ends) the run does.
+    same_model = np.allclose(
+        clf.decision_function(X[:3000]), ref.decision_function(X[:3000]), atol=1e-9
+    )
+    same_run = clf.history_["n_negatives"] == ref.history_["n_negatives"]
+    assert not (same_model and same_run)
+
+
+def test_the_caps_hold_under_the_default(parameter_task):
+    X, y = parameter_task
+    capped = _fit_quietly(X, y, max_negatives=2000)
+    # An expected size: each round's draw is within a few standard
+    # deviations of the bound.
+    assert max(capped.history_["n_negatives"]) < 2000 + 4 * math.sqrt(2000)
+    hard = _fit_quietly(X, y, max_hard_per_round=50)
+    assert max(hard.history_["n_hard"]) <= 50
+    ranked = _fit_quietly(X, y, criterion="rank", rank_quantile=0.5)
+    # The rank rule's threshold is a positive's own score, round by round.
+    assert len(set(ranked.history_["cut"][:-1])) == len(ranked.history_["cut"]) - 1
+
+
 @pytest.mark.parametrize(
-    "params",
+    ("params", "error", "match"),
     [
-        {"criterion": "rank"},
-        {"evict_threshold": -1.0},
-        {"max_negatives": 10.0},
-        {"max_hard_per_round": 5},
-        {"sampler": NearMiss()},
+        ({"criterion": "k_best"}, ValueError, "criterion='k_best'"),
+        ({"sampler": NearMiss()}, ValueError, "inclusion probability is not known"),
+        (
+            {"estimator": make_pipeline(StandardScaler(), KNeighborsClassifier())},
+            None,
+            None,
+        ),
     ],
 )
-def test_rules_the_one_pass_design_cannot_hold_mine_in_rounds(noisy, params):
+def test_what_the_draw_cannot_hold_is_refused_naming_it(noisy, params, error, match):
     X_train, _, y_train, _ = noisy
-    clf = HardNegativeMiningClassifier(max_rounds=2, random_state=0, **params)
-    clf.fit(X_train[:4000], y_train[:4000])
-    assert clf.weighting_ is None
-    assert clf.pilot_ is None and clf.inclusion_floor_ is None
-    assert clf.termination_condition_ != "sampled"
+    clf = HardNegativeMiningClassifier(max_rounds=1, random_state=0, **params)
+    if error is None:  # predict_proba alone: corrected, no weights needed
+        clf.fit(X_train[:4000], y_train[:4000])
+        assert clf.weighting_ == "case_control"
+        return
+    with pytest.raises(error, match=match):
+        clf.fit(X_train[:4000], y_train[:4000])
+
+
+def test_a_margin_estimator_without_sample_weight_is_refused(noisy):
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.utils.validation import has_fit_parameter
+
+    X_train, _, y_train, _ = noisy
+
+    class NoWeights(RidgeClassifierCV):
+        def fit(self, X, y):
+            return super().fit(X, y)
+
+    assert not has_fit_parameter(NoWeights(), "sample_weight")
+    with pytest.raises(TypeError, match="weighting='case_control'"):
+        HardNegativeMiningClassifier(NoWeights()).fit(X_train, y_train)
+    clf = HardNegativeMiningClassifier(NoWeights(), weighting=None, random_state=0)
+    assert clf.fit(X_train, y_train).weighting_ is None
 
 
 def test_multiclass_mining_runs_the_bootstrap(detection):
@@ -241,15 +409,18 @@ def test_multiclass_mining_runs_the_bootstrap(detection):
 
 def test_early_stopping_keeps_the_better_corrected_round(noisy):
     X_train, _X_test, y_train, _ = noisy
-    clf = HardNegativeMiningClassifier(n_iter_no_change=1, random_state=0)
-    clf.fit(X_train, y_train)
+    clf = HardNegativeMiningClassifier(
+        n_iter_no_change=1, min_hard_per_round=1, random_state=0
+    ).fit(X_train, y_train)
     scores = clf.history_["validation_score"]
-    assert len(scores) == 2 and np.all(np.isfinite(scores))
+    assert len(scores) >= 2 and np.all(np.isfinite(scores))
     assert clf.best_round_ == int(np.argmax(scores))
+    assert clf.termination_condition_ in ("early_stopping", "no_hard_negatives")
     if clf.best_round_ == 0:
         assert clf.pilot_ is None
     else:
         assert clf.pilot_ is not None
+        assert len(clf._corrected.rounds()) == clf.best_round_ + 1
 
 
 @pytest.mark.parametrize("estimator", ["lr", "svc"])

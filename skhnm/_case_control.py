@@ -1,0 +1,506 @@
+"""The case-control loop: every round a draw of known probabilities.
+
+``weighting="case_control"``, the default; the seed papers' rounds
+(:mod:`skhnm._mining`) are its special case without the sample. Round 0
+fits a pilot on every positive and a uniform draw of the negatives (a
+share `floor` of them). Each later round's working set is drawn from the
+last model's scores s: a negative outside the pilot's draw joins when
+
+    U(row) < pi(s(row))
+
+with U one uniform per row, a hash of the seed and the row's index
+(:mod:`skhnm._uniform`), the same in every round, so the working set
+follows the model smoothly: a row leaves when its keep probability falls
+below its uniform (the DPM cache's eviction, with an unbiased sample of the
+easy rows kept). The keep probability follows the loss's gradient for a
+negative (local case-control sampling, Fithian & Hastie 2014):
+
+- logistic losses: ``pi = min(1, exp(s - t))``, the odds above `t`;
+- the hinge loss (SVC, ``LinearSVC(loss="hinge")``, SGD's hinge): 1 above
+  `t` (the margin, -1, under "auto"), else 0: the margin violators, the
+  seed's SVM rule and DPM's;
+- the squared hinge (LinearSVC's default): rising linearly from 0 at the
+  margin -1 to 1 at `t`.
+
+Every hard negative (pi = 1) is kept surely. A negative is in the working
+set with probability ``P(x) = floor + (1 - floor) * pi(x)``, known for
+every x, and each fit accounts for it:
+
+- "log_odds" (an estimator with predict_proba: a logistic loss) is fitted
+  unweighted, and its log-odds are corrected at prediction,
+  ``logit p(x) = s_fit(x) + log P(x)``, exact for a logistic model
+  (:class:`CaseControlPredictor`): the fitted model and the model whose
+  scores drew its working set, two models whatever the rounds;
+- "weights" (margin losses) is fitted with weights ``1 / P(x)``, the
+  Horvitz-Thompson estimate of the full-data loss, bounded by 1 / floor
+  (the pilot too: its negatives weigh 1 / floor, so that its margins are on
+  the population's scale).
+
+Probabilities under ``EPSILON`` are rounded to 0 (the pass keeps O(kept)
+rows), consistently at fit and at prediction.
+"""
+
+import math
+
+import numpy as np
+from scipy.special import expit, log_expit, logit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.svm import SVC, NuSVC
+
+from ._mining import (
+    HISTORY_KEYS,
+    LARGE_POOL,
+    Round,
+    RunRecord,
+    _Best,
+    _Fitted,
+    _in_round,
+    _min_hard,
+    _timed,
+)
+from ._rows import merge
+from ._scoring import positive_scores
+from ._selection import Cut
+from ._steps import final_step
+from ._uniform import row_uniforms, stream_key
+
+# pi below this is 0: the pass keeps no row that would be drawn so rarely.
+EPSILON = 1e-3
+# A working set never holds fewer negatives than this (every negative of a
+# smaller pool): fits on fewer rows cost less than a pass, and sampling
+# them saves nothing but adds variance.
+MIN_NEGATIVES = 500
+# The hinge losses' margin, as a negative's decision value.
+MARGIN = -1.0
+# threshold="auto", a decision value, by loss family: one unit above the
+# boundary for a logistic loss, the margin for the hinge, the mirror of the
+# margin for the squared hinge.
+AUTO_THRESHOLD = {"logistic": 1.0, "hinge": MARGIN, "squared_hinge": 1.0}
+
+
+def loss_family(estimator, design):
+    """The loss whose gradient the keep probability follows: "logistic"
+    (every estimator corrected on its log-odds, and margin estimators of
+    another loss), "hinge" or "squared_hinge"."""
+    if design != "weights":
+        return "logistic"
+    _, final = final_step(estimator)
+    if isinstance(final, SVC | NuSVC) or getattr(final, "loss", None) == "hinge":
+        return "hinge"
+    if getattr(final, "loss", None) == "squared_hinge":
+        return "squared_hinge"
+    return "logistic"
+
+
+def log_odds(scores, response_method):
+    """Decision values as they are; probabilities as their log-odds."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if response_method != "predict_proba":
+        return scores
+    return logit(np.clip(scores, 1e-300, 1.0 - 1e-16))
+
+
+def on_scale(value, response_method):
+    """A decision value on the scale of `response_method`'s scores."""
+    return float(expit(value)) if response_method == "predict_proba" else value
+
+
+def keep_probability(s, threshold, family="logistic"):
+    """pi(s) of decision values `s` for a round's `threshold`: 1 for the
+    hard negatives, falling with the loss's gradient below, 0 under
+    EPSILON."""
+    s = np.asarray(s, dtype=np.float64)
+    if family == "hinge" or (family == "squared_hinge" and threshold <= MARGIN):
+        return (s > threshold).astype(np.float64)
+    if family == "squared_hinge":
+        pi = np.clip((s - MARGIN) / (threshold - MARGIN), 0.0, 1.0)
+    else:
+        pi = np.exp(np.minimum(s - threshold, 0.0))
+    pi[pi < EPSILON] = 0.0
+    return pi
+
+
+def kept(q, threshold, evict_below=None, family="logistic"):
+    """A round's keep probability: pi of scores `q` at `threshold`, 0 below
+    `evict_below` (the floor's uniform share keeps P above 0)."""
+    pi = keep_probability(q, threshold, family)
+    if evict_below is not None:
+        pi[np.asarray(q) < evict_below] = 0.0
+    return pi
+
+
+def inclusion(s, threshold, floor, family="logistic"):
+    """P(x): the probability that a negative scoring `s` is in the working set."""
+    return floor + (1.0 - floor) * keep_probability(s, threshold, family)
+
+
+def candidate_cut(threshold, family="logistic"):
+    """The decision value a row must beat to have pi > 0."""
+    if family == "hinge" or (family == "squared_hinge" and threshold <= MARGIN):
+        return threshold
+    if family == "squared_hinge":
+        return MARGIN + EPSILON * (threshold - MARGIN) - 1e-12
+    return threshold + math.log(EPSILON) - 1e-12
+
+
+def budget_threshold(s, threshold, fixed, share, budget, family):
+    """The least threshold at or above `threshold` at which the expected
+    working negatives, ``fixed + share * sum(pi(s))``, are at most `budget`
+    (`s`: every negative with pi > 0 at `threshold`); None when `fixed`
+    alone is over it."""
+    room = (budget - fixed) / share if share > 0 else -1.0
+    if room < 0:
+        return None
+
+    def expected(t):
+        return keep_probability(s, t, family).sum()
+
+    if expected(threshold) <= room:
+        return threshold
+    low, gap = threshold, 1.0
+    while expected(threshold + gap) > room:  # pi falls to 0 as t grows
+        low, gap = threshold + gap, 2.0 * gap
+    high = threshold + gap
+    for _ in range(50):
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if expected(mid) > room else (low, mid)
+    return high
+
+
+class CaseControlPredictor(ClassifierMixin, BaseEstimator):
+    """A model fitted on a case-control sample, predicting for the population.
+
+    ``logit p(x) = s_model(x) + log P(x)``, with P(x) the negative's
+    inclusion probability, ``floor + (1 - floor) * pi(q(x))``: pi the keep
+    probability at `threshold` of `drawer`'s score on the pilot's scale,
+    q = its corrected log-odds minus log `floor`. The drawer is the
+    previous round's corrected model (the pilot's, without a drawer, is on
+    that scale as fitted: a uniform sample). No drawer means a uniform
+    sample (P = `floor` everywhere).
+
+    Parameters
+    ----------
+    drawer : CaseControlPredictor or None
+    estimator : fitted binary classifier
+    floor : float
+        The share of the negatives drawn uniformly (the least P).
+    threshold : float or None
+        The keep probability's threshold, a pilot-scale decision value.
+    response_method : str
+        How they are scored: "decision_function" (a log-odds) or
+        "predict_proba".
+    pos_label : object
+        The positive class.
+    evict_below : float or None
+        Keep probabilities are 0 below this pilot-scale score.
+    """
+
+    def __init__(
+        self,
+        drawer,
+        estimator,
+        floor,
+        threshold,
+        response_method,
+        pos_label,
+        evict_below=None,
+    ):
+        self.drawer = drawer
+        self.estimator = estimator
+        self.floor = floor
+        self.threshold = threshold
+        self.response_method = response_method
+        self.pos_label = pos_label
+        self.evict_below = evict_below
+
+    def fit(self, X, y):
+        """Not fitted here: its models are, by the case-control run."""
+        raise NotImplementedError(
+            "A CaseControlPredictor holds models fitted by a case-control "
+            "run; fit HardNegativeMiningClassifier instead."
+        )
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    @property
+    def classes_(self):
+        return self.estimator.classes_
+
+    def _log_odds(self, model, X):
+        scores = positive_scores(model, X, self.response_method, self.pos_label)
+        return log_odds(scores, self.response_method)
+
+    def log_odds(self, X):
+        """The corrected log-odds of `pos_label`."""
+        return self.corrected(self._log_odds(self.estimator, X), X)
+
+    def corrected(self, s, X):
+        """The estimator's log-odds `s` of rows `X`, plus log P."""
+        if self.drawer is None:
+            return s + math.log(self.floor)
+        q = self.drawer.pilot_scale(X)
+        pi = kept(q, self.threshold, self.evict_below)
+        return s + np.log(self.floor + (1.0 - self.floor) * pi)
+
+    def pilot_scale(self, X):
+        """The corrected log-odds on the pilot's scale (minus log floor)."""
+        return self.log_odds(X) - math.log(self.floor)
+
+    def rounds(self):
+        """The fitted estimators this predictor evaluates, pilot first."""
+        return ([] if self.drawer is None else self.drawer.rounds()) + [self]
+
+    def _towards_last(self, X):
+        z = self.log_odds(X)
+        return z if self.pos_label == self.classes_[-1] else -z
+
+    def decision_function(self, X):
+        return self._towards_last(X)
+
+    def predict_log_proba(self, X):
+        z = self._towards_last(X)
+        return np.column_stack([log_expit(-z), log_expit(z)])
+
+    def predict_proba(self, X):
+        z = self._towards_last(X)
+        return np.column_stack([expit(-z), expit(z)])
+
+    def predict(self, X):
+        return self.classes_[(self._towards_last(X) > 0).astype(int)]
+
+
+class SampledRun(RunRecord):
+    """One case-control run, round by round.
+
+    The same interface as the bootstrap's run (:class:`skhnm._mining._Run`):
+    :meth:`fit` fits a round's model and returns it with the pass's cut, or
+    no cut when no pass follows (then :meth:`finish` ends the run);
+    :meth:`step` draws the next working set from the pass's rows and the
+    working rows' scores, or stops.
+    """
+
+    def __init__(self, task):
+        self.task = task
+        self.pool, self.learner = task.pool, task.learner
+        self.positives, self.settings = task.positives, task.settings
+        settings = self.settings
+        initial = np.sort(np.asarray(task.initial, dtype=np.intp))
+        self.n_negatives = self.pool.n_outside
+        self.pool.enter(initial, 0)
+        self.pilot_rows = initial  # drawn uniformly: in every working set
+        self.work = initial
+        self.floor = initial.size / self.n_negatives
+        self.family = settings.family
+        rm = settings.response_method
+        # Thresholds are decision values here (the settings hold them on
+        # the scores' scale).
+        self.base_threshold = float(log_odds([settings.threshold], rm)[0])
+        self.evict_below = (
+            None
+            if settings.evict_threshold is None
+            else float(log_odds([settings.evict_threshold], rm)[0])
+        )
+        self.key = stream_key(task.rng.randint(np.iinfo(np.int32).max))
+        self.work_P = np.full(initial.size, self.floor)  # P of the working rows
+        self.drawer = None  # the corrected model that drew the working set
+        self.set_threshold = None  # the threshold it drew at
+        self.round_threshold = self.base_threshold  # this round's, before a cap
+        self.history = {key: [] for key in HISTORY_KEYS}
+        self.best = _Best(settings)
+        self.termination = ""
+        self.n_rounds = 0
+        self.model = None
+        self.over_half = None
+        self.notes = list(getattr(self.pool, "notes", ()))
+
+    @property
+    def corrects(self):
+        """Log-odds corrected at prediction (else the fits are weighted)."""
+        return self.settings.design == "log_odds"
+
+    def fit(self, rnd):
+        settings = self.settings
+        record = Round(rnd, self.work.size)
+        with _timed(record, "fit_time"), _in_round("fitting the estimator", rnd):
+            train_rows = merge(self.positives, self.work)
+            weights = None
+            if not self.corrects and self.floor < 1.0:
+                weights = np.ones(train_rows.size)
+                is_neg = np.ones(train_rows.size, dtype=bool)
+                is_neg[np.searchsorted(train_rows, self.positives)] = False
+                weights[is_neg] = 1.0 / self.work_P
+                record.random_weight = float(1.0 / self.work_P.min())
+            record.effective_size = float(
+                train_rows.size
+                if weights is None
+                else weights.sum() ** 2 / np.dot(weights, weights)
+            )
+            estimator = self.learner.fit(train_rows, rnd, weights)
+        model = estimator
+        if self.corrects:
+            model = CaseControlPredictor(
+                self.drawer, estimator, self.floor, self.set_threshold,
+                settings.response_method, settings.pos_label, self.evict_below,
+            )  # fmt: skip
+        if self.learner.validate is not None:
+            record.validation_score = float(self.learner.validate(model))
+            self.best.update(record.validation_score, rnd, model, self.work)
+        self.model = model
+        cut = None
+        if rnd < settings.max_rounds and self.floor < 1.0:
+            t = self.base_threshold
+            if settings.criterion == "rank":
+                with _timed(record, "score_time"):
+                    pos = self._scores(model, self.positives)
+                # An order statistic (a positive's own score), as the rounds'.
+                t = float(np.quantile(pos, settings.rank_quantile, method="lower"))
+            self.round_threshold = t
+            cut = candidate_cut(t, self.family)
+            if self.corrects and self.drawer is not None:
+                # The pass reads the estimator's own log-odds s; the pilot
+                # scale's q = s + log P - log floor is at most s - log floor.
+                cut += math.log(self.floor)
+            cut = Cut(on_scale(cut, settings.response_method))
+        # The pass scores with the fitted estimator itself, on its own scale.
+        return _Fitted(record, train_rows, estimator, cut, None)
+
+    def _scores(self, model, rows):
+        """Rows' scores as the keep probability reads them: a corrected
+        model's log-odds on the pilot's scale (the population's minus log
+        floor), or a weighted margin fit's as they are (the population's)."""
+        s = log_odds(self.pool.score(model, rows), self.settings.response_method)
+        return s - math.log(self.floor) if self.corrects else s
+
+    def step(self, fitted, selection, pass_time):
+        """Draw the next working set from the round's scores, or stop."""
+        settings, rm = self.settings, self.settings.response_method
+        record, model, rnd = fitted.record, self.model, fitted.record.round
+        record.score_time += pass_time
+        record.n_scored = selection.n_scored
+        if selection.n_scored == 0:
+            return self._end(record, "pool_exhausted")
+        with _timed(record, "score_time"), _in_round("scoring the pool", rnd):
+            if self.corrects and model.drawer is not None:
+                s_out = self._scores(model, selection.rows)
+            else:  # the pass's scores are already on the scale
+                s_out = log_odds(selection.scores, rm)
+            s_work = self._scores(model, self.work)
+            t = self._capped(s_out, s_work)
+            record.cut = on_scale(t, rm)
+            pi_out, pi_work = self._keep(s_out, t), self._keep(s_work, t)
+            joins = row_uniforms(selection.rows, self.key) < pi_out
+            if self.corrects:
+                # The set is the drawer's sample, so that prediction needs
+                # this drawer alone: a row leaves when its keep probability
+                # falls below its uniform (the cache's eviction, with an
+                # unbiased sample of the easy rows kept).
+                stays = row_uniforms(self.work, self.key) < pi_work
+            else:
+                # A weighted fit needs P only on its own rows: a drawn row
+                # stays (the seed's rounds; DPM's cache, which converges),
+                # its P the largest keep probability it has had. A row
+                # outside had U at or above every earlier one, so a row that
+                # joins has its largest in this round.
+                pi_work = np.maximum(
+                    pi_work, (self.work_P - self.floor) / (1 - self.floor)
+                )
+                stays = np.ones(self.work.size, dtype=bool)
+                if self.evict_below is not None:  # the cache's line
+                    stays = s_work >= self.evict_below
+            stays[np.searchsorted(self.work, self.pilot_rows)] = True
+            record.n_hard = int(np.count_nonzero(pi_out == 1.0))
+        # The seed's progress rule: hard negatives (kept surely) that the
+        # working set lacked. The pilot's draw is always made: it is what
+        # makes the sample stand for the pool.
+        n_new = int(np.count_nonzero(joins))
+        termination = None
+        if n_new == 0:  # the next fit would be this one's
+            termination = "no_hard_negatives"
+        elif rnd > 0 and record.n_hard == 0:
+            termination = "no_hard_negatives"
+        elif rnd > 0 and record.n_hard < _min_hard(settings.min_hard, self.work.size):
+            termination = "few_hard_negatives"
+        elif self.best.stalled:
+            termination = "early_stopping"
+        if termination is not None:
+            return self._end(record, termination)
+        left, added = self.work[~stays], selection.rows[joins]
+        self.pool.evict(left)
+        self.pool.enter(added, rnd + 1)
+        record.n_added, record.n_evicted = added.size, left.size
+        work = np.concatenate([self.work[stays], added])
+        P = self.floor + (1.0 - self.floor) * np.r_[pi_work[stays], pi_out[joins]]
+        order = np.argsort(work, kind="stable")
+        self.work, self.work_P = work[order], P[order]
+        self.drawer, self.set_threshold = model, t
+        if (
+            self.over_half is None
+            and self.work.size > 0.5 * self.n_negatives
+            and self.n_negatives >= LARGE_POOL
+            and self.floor < 0.5
+        ):
+            self.over_half = (rnd + 1, self.work.size)
+        self.log(record)
+
+    def _keep(self, s, t):
+        """The round's keep probability of scores `s` at threshold `t`."""
+        return kept(s, t, self.evict_below, self.family)
+
+    def _capped(self, s_out, s_work):
+        """The round's threshold, raised so that at most `max_hard` are
+        kept surely and the expected working negatives fit `max_negatives`
+        (`s_out`: the rows outside that may be drawn, with pi > 0 before;
+        `s_work`: the working rows)."""
+        settings, t = self.settings, self.round_threshold
+        s = s_out if not self.corrects else np.r_[s_out, s_work]
+        k = settings.max_hard
+        if k is not None and s.size > k:
+            kth = float(np.partition(s, s.size - k)[s.size - k])
+            t = max(t, kth)
+        if settings.max_negatives is not None:
+            fixed, share = self.floor * self.n_negatives, 1.0 - self.floor
+            if not self.corrects:  # the working rows stay
+                fixed, share = self.work.size, 1.0
+            capped = budget_threshold(
+                s[s > candidate_cut(t, self.family)], t, fixed, share,
+                settings.max_negatives, self.family,
+            )  # fmt: skip
+            # Full: nothing more is drawn, and the progress rule ends the run.
+            t = math.inf if capped is None else capped
+            if capped is None and self.drawer is None:
+                self.notes.append(
+                    (
+                        f"max_negatives={settings.max_negatives} could not be "
+                        f"held: the pilot's uniform draw alone has {int(fixed)} "
+                        "negatives. Lower ratio or raise max_negatives.",
+                        UserWarning,
+                    )
+                )
+        return t
+
+    def finish(self, fitted):
+        """The fit no pass follows: the run ends."""
+        ended = "max_rounds" if self.floor < 1.0 else "pool_exhausted"
+        self._end(fitted.record, ended)
+
+    def _end(self, record, termination):
+        self.termination = termination
+        self.log(record)
+
+    def _notes(self):
+        notes = list(self.notes)
+        if self.over_half is not None:
+            rnd, n = self.over_half
+            notes.append(
+                (
+                    f"weighting='case_control' drew {n} of the "
+                    f"{self.n_negatives} negatives for round {rnd}, more than "
+                    "half: the model scores many negatives near its boundary, "
+                    "and the fit costs almost a full-data fit. Raise threshold "
+                    "(each unit keeps e times fewer of the easier negatives), "
+                    "cap the set with max_negatives, or set weighting=None.",
+                    UserWarning,
+                )
+            )
+        return notes
