@@ -230,13 +230,14 @@ print(f"one feature pass over the pool: {feature_pass:.1f} s")
 # %%
 # Mining on the cluster
 # ---------------------
-# The default draws a pilot working set, scores every window once on the
-# workers, and keeps a sample of them, the hard ones surely: the rows kept
-# are the only ones that cross to this process. On a pool computed on
-# demand, fetching rows computes their blocks again, so the default costs
-# about three feature passes: the pilot's rows, the pass, the rows kept. (The
-# rounds of ``weighting=None`` cost one pass each after the first working
-# set: the rows a pass finds hard are sent along with it.)
+# The default draws a pilot working set, then each round scores every
+# window on the workers and keeps a sample of them, the hard ones surely:
+# the rows kept are the only ones that cross to this process. On a pool
+# computed on demand, fetching rows computes their blocks again, so a round
+# of the default costs about two feature passes (the pass, the rows kept),
+# plus the pilot's rows once. (The rounds of ``weighting=None`` cost one
+# pass each after the first working set: the rows a pass finds hard are
+# sent along with it.)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 clf = HardNegativeMiningClassifier(LogisticRegression(max_iter=1000), random_state=0)
 t0 = time.perf_counter()

@@ -61,9 +61,9 @@ def report(name, clf, n_negatives, seconds):
 # Start from three random negatives per positive; after each fit, add every
 # negative the model scores above the threshold (0 for a decision function),
 # and fit again until none is left: the rounds of the seed papers
-# (``weighting=None``). The default draws its working set in one pass
-# instead and corrects the fit for it (see the user guide), which pays on
-# pools much larger than this one.
+# (``weighting=None``). The default draws each round's working set instead
+# and corrects the fit for it (see the user guide), which pays on pools
+# much larger than this one.
 start = time.perf_counter()
 mined = HardNegativeMiningClassifier(model(), ratio=3, weighting=None, random_state=0)
 mined.fit(X_train, y_train)

@@ -12,7 +12,7 @@ negatives; each random one stands for the negatives never found hard), so
 the fit minimises an estimate of the full-data loss.
 
 The default, ``weighting="case_control"``, gets the population's
-probabilities another way: its one-pass sample has a known inclusion
+probabilities another way: each round's sample has a known inclusion
 probability for every row, and the fitted log-odds are corrected by its
 logarithm (see the user guide).
 
@@ -69,8 +69,8 @@ for name, model in models.items():
     p = model.predict_proba(X_test)[:, 1]
     coef = getattr(model, "estimator_", model).coef_.ravel()
     distance = np.linalg.norm(coef - full_coef) / np.linalg.norm(full_coef)
-    # The default's estimator_ is the second stage of a two-stage model (its
-    # pilot_ is the first): its coefficients are not the full fit's to match.
+    # The default's estimator_ is the last stage of a cascade (its pilot_ is
+    # the first): its coefficients are not the full fit's to match.
     two_stage = getattr(model, "pilot_", None) is not None
     used = getattr(model, "negative_indices_", np.flatnonzero(y_train == 0)).size
     coefficients = (

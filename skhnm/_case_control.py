@@ -58,7 +58,7 @@ from ._mining import (
     _min_hard,
     _timed,
 )
-from ._rows import merge
+from ._rows import member, merge
 from ._scoring import positive_scores
 from ._selection import Cut
 from ._steps import final_step
@@ -134,6 +134,14 @@ def inclusion(s, threshold, floor, family="logistic"):
     return floor + (1.0 - floor) * keep_probability(s, threshold, family)
 
 
+def _place(rows, some, values):
+    """`values` of the sorted rows `some` at their places in the sorted
+    `rows` (a superset), NaN elsewhere."""
+    out = np.full(rows.size, np.nan)
+    out[np.searchsorted(rows, some)] = values
+    return out
+
+
 def candidate_cut(threshold, family="logistic"):
     """The decision value a row must beat to have pi > 0."""
     if family == "hinge" or (family == "squared_hinge" and threshold <= MARGIN):
@@ -165,6 +173,19 @@ def budget_threshold(s, threshold, fixed, share, budget, family):
         mid = 0.5 * (low + high)
         low, high = (mid, high) if expected(mid) > room else (low, mid)
     return high
+
+
+def chained_log_odds(chain, raws):
+    """The corrected log-odds of the last of `chain` (corrected models,
+    pilot first), from each one's own log-odds `raws` of the same rows:
+    the pilot's plus log floor, then each model's plus log P of the one
+    before, read on the pilot's scale."""
+    floor = chain[0].floor
+    z = raws[0] + math.log(floor)
+    for model, s in zip(chain[1:], raws[1:], strict=True):
+        pi = kept(z - math.log(floor), model.threshold, model.evict_below)
+        z = s + np.log(floor + (1.0 - floor) * pi)
+    return z
 
 
 class CaseControlPredictor(ClassifierMixin, BaseEstimator):
@@ -233,22 +254,13 @@ class CaseControlPredictor(ClassifierMixin, BaseEstimator):
 
     def log_odds(self, X):
         """The corrected log-odds of `pos_label`."""
-        return self.corrected(self._log_odds(self.estimator, X), X)
-
-    def corrected(self, s, X):
-        """The estimator's log-odds `s` of rows `X`, plus log P."""
-        if self.drawer is None:
-            return s + math.log(self.floor)
-        q = self.drawer.pilot_scale(X)
-        pi = kept(q, self.threshold, self.evict_below)
-        return s + np.log(self.floor + (1.0 - self.floor) * pi)
-
-    def pilot_scale(self, X):
-        """The corrected log-odds on the pilot's scale (minus log floor)."""
-        return self.log_odds(X) - math.log(self.floor)
+        chain = self.rounds()
+        return chained_log_odds(
+            chain, [self._log_odds(model.estimator, X) for model in chain]
+        )
 
     def rounds(self):
-        """The fitted estimators this predictor evaluates, pilot first."""
+        """The corrected models this one is built on, pilot first, itself last."""
         return ([] if self.drawer is None else self.drawer.rounds()) + [self]
 
     def _towards_last(self, X):
@@ -304,6 +316,7 @@ class SampledRun(RunRecord):
         self.key = stream_key(task.rng.randint(np.iinfo(np.int32).max))
         self.work_P = np.full(initial.size, self.floor)  # P of the working rows
         self.drawer = None  # the corrected model that drew the working set
+        self.candidates = None  # the rows it gave pi > 0 (sorted)
         self.set_threshold = None  # the threshold it drew at
         self.round_threshold = self.base_threshold  # this round's, before a cap
         self.history = {key: [] for key in HISTORY_KEYS}
@@ -356,21 +369,59 @@ class SampledRun(RunRecord):
                 # An order statistic (a positive's own score), as the rounds'.
                 t = float(np.quantile(pos, settings.rank_quantile, method="lower"))
             self.round_threshold = t
-            cut = candidate_cut(t, self.family)
-            if self.corrects and self.drawer is not None:
-                # The pass reads the estimator's own log-odds s; the pilot
-                # scale's q = s + log P - log floor is at most s - log floor.
-                cut += math.log(self.floor)
-            cut = Cut(on_scale(cut, settings.response_method))
-        # The pass scores with the fitted estimator itself, on its own scale.
+            cut = Cut(on_scale(candidate_cut(t, self.family), settings.response_method))
+        # The pass scores with the fitted estimator itself (compiled where it
+        # can): where the drawer gave pi = 0, P is the floor, and a corrected
+        # model's pilot-scale score is the estimator's own log-odds.
         return _Fitted(record, train_rows, estimator, cut, None)
 
     def _scores(self, model, rows):
         """Rows' scores as the keep probability reads them: a corrected
         model's log-odds on the pilot's scale (the population's minus log
-        floor), or a weighted margin fit's as they are (the population's)."""
-        s = log_odds(self.pool.score(model, rows), self.settings.response_method)
-        return s - math.log(self.floor) if self.corrects else s
+        floor), or a weighted margin fit's as they are (the population's).
+        Each fitted estimator scores the rows itself (compiled where it
+        can)."""
+        rm = self.settings.response_method
+        if not self.corrects:
+            return log_odds(self.pool.score(model, rows), rm)
+        chain = model.rounds()
+        raws = [log_odds(self.pool.score(m.estimator, rows), rm) for m in chain]
+        return chained_log_odds(chain, raws) - math.log(self.floor)
+
+    def _round_scores(self, model, selection):
+        """The rows outside the working set that the round may draw, their
+        pilot-scale scores, and the working rows' scores.
+
+        A corrected model's score is its estimator's log-odds plus log P,
+        P from the drawer's pilot-scale score q. Where the drawer gave pi = 0
+        (every row but its candidates), P is the floor and the pilot-scale
+        score is the estimator's own log-odds: the pass reads those, compiled.
+        The drawer's candidates (O(the draw), their q kept from the last
+        round) and the working rows are scored once more by the estimator,
+        and corrected.
+        """
+        rm = self.settings.response_method
+        rows = selection.rows
+        s = log_odds(selection.scores, rm)
+        if not self.corrects or model.drawer is None:
+            return rows, s, self._scores(model, self.work)
+        prev, q_prev = self.candidates
+        outside = self.pool.is_outside(prev)
+        rows = merge(rows, prev[outside & ~member(prev, rows)])
+        s = _place(rows, selection.rows, s)
+        # One scoring of the rows whose correction is not the floor's.
+        again = merge(prev[outside], self.work)
+        raw = log_odds(self.pool.score(model.estimator, again), rm)
+        pi = kept(q_prev, model.threshold, model.evict_below)
+        log_P = np.zeros(again.size)  # the floor's, net of the pilot scale
+        at = np.searchsorted(again, prev)
+        f = self.floor
+        log_P[at] = np.log(f + (1.0 - f) * pi) - math.log(f)
+        q = raw + log_P
+        s[np.searchsorted(rows, prev[outside])] = q[
+            np.searchsorted(again, prev[outside])
+        ]
+        return rows, s, q[np.searchsorted(again, self.work)]
 
     def step(self, fitted, selection, pass_time):
         """Draw the next working set from the round's scores, or stop."""
@@ -381,15 +432,11 @@ class SampledRun(RunRecord):
         if selection.n_scored == 0:
             return self._end(record, "pool_exhausted")
         with _timed(record, "score_time"), _in_round("scoring the pool", rnd):
-            if self.corrects and model.drawer is not None:
-                s_out = self._scores(model, selection.rows)
-            else:  # the pass's scores are already on the scale
-                s_out = log_odds(selection.scores, rm)
-            s_work = self._scores(model, self.work)
+            rows, s_out, s_work = self._round_scores(model, selection)
             t = self._capped(s_out, s_work)
             record.cut = on_scale(t, rm)
             pi_out, pi_work = self._keep(s_out, t), self._keep(s_work, t)
-            joins = row_uniforms(selection.rows, self.key) < pi_out
+            joins = row_uniforms(rows, self.key) < pi_out
             if self.corrects:
                 # The set is the drawer's sample, so that prediction needs
                 # this drawer alone: a row leaves when its keep probability
@@ -425,7 +472,15 @@ class SampledRun(RunRecord):
             termination = "early_stopping"
         if termination is not None:
             return self._end(record, termination)
-        left, added = self.work[~stays], selection.rows[joins]
+        if self.corrects:  # every row the next draw's model may keep
+            out, work = pi_out > 0, pi_work > 0
+            both = np.concatenate([rows[out], self.work[work]])
+            order = np.argsort(both, kind="stable")
+            self.candidates = (
+                both[order],
+                np.concatenate([s_out[out], s_work[work]])[order],
+            )
+        left, added = self.work[~stays], rows[joins]
         self.pool.evict(left)
         self.pool.enter(added, rnd + 1)
         record.n_added, record.n_evicted = added.size, left.size

@@ -57,13 +57,13 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
         `predict_proba`: the share of the negatives in the uniform first
         draw, every negative's least inclusion probability. The methods
         predict with log-odds ``s(x) + log P(x)``, where s is `estimator_`'s
-        and ``P(x) = inclusion_floor_ + (1 - inclusion_floor_) *
-        max_r pi_r(x)``, pi_r the keep probability of round r's draw (the
-        pilot's, then each later model's that drew; see `threshold`): a
-        negative drawn once stays in the working set. Prediction evaluates
-        `estimator_` and each model that drew (`history_["round"]` less
-        one of them). Without a draw, P is the floor. None: no correction,
-        `estimator_` predicts as it is.
+        and ``P(x) = inclusion_floor_ + (1 - inclusion_floor_) * pi(x)``,
+        pi the keep probability at `threshold_` of the previous round's
+        corrected log-odds (minus log `inclusion_floor_`: the pilot's
+        scale), which is corrected the same way, down to `pilot_`. So
+        prediction evaluates every round's fit up to `best_round_`. Without
+        a draw (round 0), P is the floor. None: no correction, `estimator_`
+        predicts as it is.
 
     {attributes}
 
@@ -89,11 +89,12 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
     >>> from skhnm import HardNegativeMiningClassifier
     >>> X, y = make_classification(n_samples=3000, weights=[0.97],
     ...                            random_state=0)
-    >>> # DPM's cache: margin mining, easy negatives evicted, mined until
-    >>> # nothing is hard (min_hard_per_round=1).
+    >>> # DPM's cache, the seed's rounds (weighting=None): margin mining, easy
+    >>> # negatives evicted, mined until nothing is hard.
     >>> clf = HardNegativeMiningClassifier(LinearSVC(), threshold=-1.0,
     ...                                    evict_threshold=-1.2,
     ...                                    min_hard_per_round=1,
+    ...                                    weighting=None,
     ...                                    random_state=0).fit(X, y)
     >>> int(y.sum()), int((y == 0).sum())
     (107, 2893)
@@ -104,20 +105,21 @@ class HardNegativeMiningClassifier(BaseMiningClassifier):
     >>> clf.predict(X[:3])
     array([0, 0, 0])
 
-    The default, a case-control sample: one pass of a pilot, one final fit
-    whose log-odds are corrected to the population's.
+    The default, a case-control sample: a pilot, then rounds whose working
+    set is drawn from the last model's scores, each fit's log-odds corrected
+    to the population's, until too few new hard negatives turn up.
 
     >>> X, y = make_classification(n_samples=20000, weights=[0.98],
     ...                            flip_y=0.01, random_state=0)
     >>> clf = HardNegativeMiningClassifier(random_state=0).fit(X, y)
     >>> clf.weighting_, clf.termination_condition_
-    ('case_control', 'sampled')
+    ('case_control', 'few_hard_negatives')
     >>> clf.history_["n_negatives"]
-    [1494, 3258]
+    [1494, 3228, 3215]
     >>> # Probabilities on the population's scale: the mean is the rate.
     >>> p = clf.predict_proba(X)[:, 1]
     >>> round(float(y.mean()), 4), round(float(p.mean()), 4)
-    (0.0249, 0.0254)
+    (0.0249, 0.0256)
     """
 
     _parameter_constraints: dict = {

@@ -27,6 +27,8 @@ Both size their chunks the same way, read a chunk as one slice of the pool
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,6 +40,18 @@ from . import _namespace
 from ._compiled import Scratch, compile_scorer, stack_scorers
 from ._device_cut import DeviceCut, initial_capacity
 from ._selection import Selector, check_scores
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a pool's rows are scored: the same for every call of a run."""
+
+    response_method: str
+    pos_label: Any
+    batch_size: int | None = None
+    n_jobs: int | None = None
+    xp: Any = None  # device namespace a host pool is streamed to (CuPy)
+
 
 # Target size of one chunk of the pool, in bytes of its dense rows.
 _CHUNK_BYTES = 8 * 2**20
@@ -386,8 +400,6 @@ def score_rows(estimator, X, rows, scoring=None, *, compiled=True, **scoring_par
     True
     """
     if scoring is None:
-        from ._pools import Scoring
-
         scoring = Scoring(**scoring_params)
     rows = np.asarray(rows)
     scores = np.empty(rows.shape[0], dtype=np.float64)

@@ -3,7 +3,7 @@
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
@@ -33,6 +33,12 @@ def _expected_failures(estimator):
     if isinstance(estimator.estimator, DecisionTreeClassifier):
         # A fully grown tree fits any working set's rows exactly, so its
         # predictions on them agree whatever was drawn.
+        return {}
+    if estimator.weighting == "case_control" and isinstance(
+        estimator.estimator, LogisticRegression | Pipeline
+    ):
+        # The checks' pools are smaller than the default's pilot (500
+        # negatives): every row is fitted, nothing is drawn.
         return {}
     failures = {
         "check_sample_weight_equivalence_on_dense_data": _RANDOM_DRAW,

@@ -28,7 +28,8 @@ import numpy as np
 from sklearn.utils.validation import column_or_1d
 
 from .. import _namespace
-from ._base import Pool, RowCache, Scoring
+from .._scoring import Scoring
+from ._base import Pool, RowCache
 from ._codes import code_dtype, round_dtype
 from ._dask import DaskPool, is_dask_array, predict_lazily
 from ._host import ArrayPool, NamespacePool

@@ -1,22 +1,8 @@
 """The Pool interface the mining loop talks to, and what every pool shares."""
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
 from .._rows import distinct, member, merge
-
-
-@dataclass(frozen=True)
-class Scoring:
-    """How a pool's rows are scored: the same for every call of a run."""
-
-    response_method: str
-    pos_label: Any
-    batch_size: int | None = None
-    n_jobs: int | None = None
-    xp: Any = None  # device namespace a host pool is streamed to (CuPy)
 
 
 class Pool:
