@@ -359,6 +359,20 @@ def test_the_caps_hold_under_the_default(parameter_task):
     assert len(set(ranked.history_["cut"][:-1])) == len(ranked.history_["cut"]) - 1
 
 
+def test_a_grid_search_over_the_rounds_has_something_to_choose(noisy):
+    from sklearn.model_selection import GridSearchCV
+
+    X_train, _, y_train, _ = noisy
+    search = GridSearchCV(
+        HardNegativeMiningClassifier(min_hard_per_round=1, random_state=0),
+        {"max_rounds": [0, 1, 3]},
+        scoring="average_precision",
+        cv=3,
+    ).fit(X_train, y_train)
+    scores = search.cv_results_["mean_test_score"]
+    assert len(set(np.round(scores, 12))) == 3
+
+
 @pytest.mark.parametrize(
     ("params", "error", "match"),
     [

@@ -121,11 +121,14 @@ def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, d), dtype=np.float32)
     y = (X[:, 0] + 0.3 * rng.standard_normal(n, dtype=np.float32) > 3.2).astype(np.int8)
+    # The seed's rounds: the default's draw also holds each round's
+    # candidates (the rows it may keep) and their scores on the host.
     clf = HardNegativeMiningClassifier(
         LogisticRegression(),
         max_rounds=4,
         max_hard_per_round=2000,
         min_hard_per_round=1,
+        weighting=None,
         random_state=0,
     )
     peak = _peak_of_fit(clf, X, y)

@@ -104,7 +104,7 @@ def test_a_grid_search_chooses_the_rule_and_its_value(imbalanced):
         {"criterion": ["k_best"], "max_hard_per_round": [0.5, 2.0]},
     ]
     search = GridSearchCV(
-        HardNegativeMiningClassifier(LinearSVC(), max_rounds=2, random_state=0),
+        Bootstrap(LinearSVC(), max_rounds=2, random_state=0),
         grid,
         scoring="average_precision",
         cv=3,
