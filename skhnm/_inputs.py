@@ -110,6 +110,12 @@ def check_target_type(estimator, classes, y_type, negative_label):
             "and set negative_label to the background class to mine one "
             "detector per other class over the one pool."
         )
+    if classes.size == 1:
+        raise ValueError(
+            f"y has only one class, {classes.tolist()[0]!r}; "
+            f"{type(estimator).__name__} needs two (a positive and a "
+            "negative class)."
+        )
     if y_type not in ("binary", "multiclass") or classes.size < 2:
         raise ValueError(
             "Only binary and multiclass classification are supported. The "

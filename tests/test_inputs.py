@@ -101,7 +101,7 @@ def test_samplers_that_make_rows_are_refused_before_any_work(
 @pytest.mark.parametrize(
     "y, match",
     [
-        (np.zeros(60, dtype=int), "y has 1 class"),
+        (np.zeros(60, dtype=int), "y has only one class, 0;"),
         (np.arange(60) % 3, "Only binary classification is supported"),
         (np.linspace(0, 1, 60), "Unknown label type"),
     ],
