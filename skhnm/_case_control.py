@@ -1,40 +1,48 @@
 """The case-control loop: every round a draw of known probabilities.
 
 ``weighting="case_control"``, the default; the seed papers' rounds
-(:mod:`skhnm._mining`) are its special case without the sample. Round 0
-fits a pilot on every positive and a uniform draw of the negatives (a
-share `floor` of them). Each later round's working set is drawn from the
-last model's scores s: a negative outside the pilot's draw joins when
+(:mod:`skhnm._mining`) are its special case without the sample:
 
-    U(row) < pi(s(row))
+    working set = all positives + a uniform draw of the negatives (a share
+                  `floor`: the pilot's, in every working set)
+    repeat for round = 0, 1, ..., max_rounds:
+        fit, accounting for each negative's inclusion probability P
+        one pass scores the pool with that model; q is its score on the
+            pilot's scale
+        stop if too few hard negatives (pi = 1) are outside, none at all,
+            validation stalled, or the round limit is reached
+        draw: a negative is in the next working set when U(row) < pi(q(row))
 
-with U one uniform per row, a hash of the seed and the row's index
-(:mod:`skhnm._uniform`), the same in every round, so the working set
-follows the model smoothly: a row leaves when its keep probability falls
-below its uniform (the DPM cache's eviction, with an unbiased sample of the
-easy rows kept). The keep probability follows the loss's gradient for a
-negative (local case-control sampling, Fithian & Hastie 2014):
+U is one uniform per row, a hash of the seed and the row's index
+(:mod:`skhnm._uniform`), the same in every round and on every backend. The
+keep probability pi follows a negative's loss gradient (local case-control
+sampling, Fithian & Hastie 2014), 1 for the hard ones:
 
-- logistic losses: ``pi = min(1, exp(s - t))``, the odds above `t`;
+- logistic losses: ``pi = min(1, exp(q - t))``, the odds above `t`;
 - the hinge loss (SVC, ``LinearSVC(loss="hinge")``, SGD's hinge): 1 above
   `t` (the margin, -1, under "auto"), else 0: the margin violators, the
   seed's SVM rule and DPM's;
 - the squared hinge (LinearSVC's default): rising linearly from 0 at the
   margin -1 to 1 at `t`.
 
-Every hard negative (pi = 1) is kept surely. A negative is in the working
-set with probability ``P(x) = floor + (1 - floor) * pi(x)``, known for
-every x, and each fit accounts for it:
+A negative is drawn with probability ``P(x) = floor + (1 - floor) * pi(x)``,
+known for every x, and each fit accounts for it:
 
 - "log_odds" (an estimator with predict_proba: a logistic loss) is fitted
-  unweighted, and its log-odds are corrected at prediction,
-  ``logit p(x) = s_fit(x) + log P(x)``, exact for a logistic model
-  (:class:`CaseControlPredictor`): the fitted model and the model whose
-  scores drew its working set, two models whatever the rounds;
+  unweighted, and its log-odds are corrected, ``logit p(x) = s_fit(x) + log
+  P(x)``, exact for a logistic model (:class:`CaseControlPredictor`). P
+  comes from the previous round's corrected model, on the pilot's scale
+  (its log-odds minus log floor; the pilot, fitted on a uniform draw, is
+  on it as fitted), so the rounds form a cascade that prediction runs
+  whole. The working set is the last draw's: a row leaves when its keep
+  probability falls below its uniform (the DPM cache's eviction, with an
+  unbiased sample of the easy rows kept).
 - "weights" (margin losses) is fitted with weights ``1 / P(x)``, the
   Horvitz-Thompson estimate of the full-data loss, bounded by 1 / floor
   (the pilot too: its negatives weigh 1 / floor, so that its margins are on
-  the population's scale).
+  the population's scale). A weighted fit needs P on its own rows only, so
+  a drawn row stays, with the largest P it has had: the seed's rounds,
+  which converge, where rows following the model swing with it.
 
 Probabilities under ``EPSILON`` are rounded to 0 (the pass keeps O(kept)
 rows), consistently at fit and at prediction.
