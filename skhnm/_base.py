@@ -165,7 +165,7 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, fit_params):
         """Fit; returns what the user should be told, ``(message, category)``
         pairs."""
-        params, notes = self._mining_params()
+        params = self._mining_params()
         if self._multiclass and self.weighting == "case_control":
             raise ValueError(
                 "weighting='case_control' is not available for multiclass "
@@ -222,20 +222,17 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         )
         for name, value in attributes.items():
             setattr(self, name, value)
-        return (
-            notes
-            + [note for _, run_notes in runs for note in run_notes]
-            + [note for result in results for note in result.notes]
-        )
+        return [note for _, run_notes in runs for note in run_notes] + [
+            note for result in results for note in result.notes
+        ]
 
     def _mining_params(self):
-        """The parameters a run reads, with what follows from them, and the
-        notes for the user."""
+        """The parameters a run reads, with what follows from them."""
         params = SimpleNamespace(**self.get_params(deep=False))
         params.early_stopping = params.n_iter_no_change is not None
         # criterion="k_best" takes the max_hard_per_round hardest.
         params.k_best = params.max_hard_per_round or 1.0
-        return params, []
+        return params
 
     # ----------------------------------------------------------- delegation
 

@@ -56,15 +56,14 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.svm import SVC, NuSVC
 
 from ._mining import (
-    HISTORY_KEYS,
     LARGE_POOL,
     Round,
     RunRecord,
-    _Best,
     _Fitted,
     _in_round,
     _min_hard,
     _timed,
+    effective_size,
 )
 from ._rows import member, merge
 from ._scoring import positive_scores
@@ -301,13 +300,10 @@ class SampledRun(RunRecord):
     """
 
     def __init__(self, task):
-        self.task = task
-        self.pool, self.learner = task.pool, task.learner
-        self.positives, self.settings = task.positives, task.settings
+        super().__init__(task)
         settings = self.settings
-        initial = np.sort(np.asarray(task.initial, dtype=np.intp))
         self.n_negatives = self.pool.n_outside
-        self.pool.enter(initial, 0)
+        initial = self.enter_initial()
         self.pilot_rows = initial  # drawn uniformly: in every working set
         self.work = initial
         self.floor = initial.size / self.n_negatives
@@ -327,11 +323,6 @@ class SampledRun(RunRecord):
         self.candidates = None  # the rows it gave pi > 0 (sorted)
         self.set_threshold = None  # the threshold it drew at
         self.round_threshold = self.base_threshold  # this round's, before a cap
-        self.history = {key: [] for key in HISTORY_KEYS}
-        self.best = _Best(settings)
-        self.termination = ""
-        self.n_rounds = 0
-        self.model = None
         self.over_half = None
         self.notes = list(getattr(self.pool, "notes", ()))
 
@@ -346,17 +337,12 @@ class SampledRun(RunRecord):
         with _timed(record, "fit_time"), _in_round("fitting the estimator", rnd):
             train_rows = merge(self.positives, self.work)
             weights = None
+            record.effective_size = float(train_rows.size)
             if not self.corrects and self.floor < 1.0:
                 weights = np.ones(train_rows.size)
-                is_neg = np.ones(train_rows.size, dtype=bool)
-                is_neg[np.searchsorted(train_rows, self.positives)] = False
-                weights[is_neg] = 1.0 / self.work_P
+                weights[~member(train_rows, self.positives)] = 1.0 / self.work_P
                 record.random_weight = float(1.0 / self.work_P.min())
-            record.effective_size = float(
-                train_rows.size
-                if weights is None
-                else weights.sum() ** 2 / np.dot(weights, weights)
-            )
+                record.effective_size = effective_size(weights)
             estimator = self.learner.fit(train_rows, rnd, weights)
         model = estimator
         if self.corrects:
@@ -414,21 +400,17 @@ class SampledRun(RunRecord):
         if not self.corrects or model.drawer is None:
             return rows, s, self._scores(model, self.work)
         prev, q_prev = self.candidates
-        outside = self.pool.is_outside(prev)
-        rows = merge(rows, prev[outside & ~member(prev, rows)])
+        prev_out = prev[self.pool.is_outside(prev)]
+        rows = merge(rows, prev_out[~member(prev_out, rows)])
         s = _place(rows, selection.rows, s)
-        # One scoring of the rows whose correction is not the floor's.
-        again = merge(prev[outside], self.work)
-        raw = log_odds(self.pool.score(model.estimator, again), rm)
+        # One scoring of the rows whose correction is not the floor's (the
+        # drawer's candidates lie outside or in the working set).
+        again = merge(prev_out, self.work)
+        q = log_odds(self.pool.score(model.estimator, again), rm)
         pi = kept(q_prev, model.threshold, model.evict_below)
-        log_P = np.zeros(again.size)  # the floor's, net of the pilot scale
-        at = np.searchsorted(again, prev)
-        f = self.floor
-        log_P[at] = np.log(f + (1.0 - f) * pi) - math.log(f)
-        q = raw + log_P
-        s[np.searchsorted(rows, prev[outside])] = q[
-            np.searchsorted(again, prev[outside])
-        ]
+        f = self.floor  # log P net of the pilot scale: 0 where P = f
+        q[np.searchsorted(again, prev)] += np.log(f + (1.0 - f) * pi) - math.log(f)
+        s[np.searchsorted(rows, prev_out)] = q[np.searchsorted(again, prev_out)]
         return rows, s, q[np.searchsorted(again, self.work)]
 
     def step(self, fitted, selection, pass_time):
@@ -470,9 +452,9 @@ class SampledRun(RunRecord):
         # makes the sample stand for the pool.
         n_new = int(np.count_nonzero(joins))
         termination = None
-        if n_new == 0:  # the next fit would be this one's
-            termination = "no_hard_negatives"
-        elif rnd > 0 and record.n_hard == 0:
+        # Nothing to add (the next fit would be this one's), or, after the
+        # pilot's draw, nothing hard.
+        if n_new == 0 or (rnd > 0 and record.n_hard == 0):
             termination = "no_hard_negatives"
         elif rnd > 0 and record.n_hard < _min_hard(settings.min_hard, self.work.size):
             termination = "few_hard_negatives"

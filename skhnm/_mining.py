@@ -235,12 +235,28 @@ class _Fitted:
 
 
 class RunRecord:
-    """The bookkeeping every kind of run shares: its history, and its result.
+    """The bookkeeping every kind of run shares: its set-up, its history,
+    and its result.
 
-    A run sets ``task``, ``history``, ``best``, ``model``, ``work``,
-    ``termination`` and ``n_rounds``, and says what it has to tell the user
-    in ``_notes()``.
+    A run also sets ``work`` and says what it has to tell the user in
+    ``_notes()``.
     """
+
+    def __init__(self, task):
+        self.task = task
+        self.pool, self.learner = task.pool, task.learner
+        self.positives, self.settings = task.positives, task.settings
+        self.history = {key: [] for key in HISTORY_KEYS}
+        self.best = _Best(self.settings)
+        self.termination = ""
+        self.n_rounds = 0
+        self.model = None  # the last round's
+
+    def enter_initial(self):
+        """The task's first negatives (sorted), entered at round 0."""
+        initial = np.sort(np.asarray(self.task.initial, dtype=np.intp))
+        self.pool.enter(initial, 0)
+        return initial
 
     def log(self, record):
         """One fit's :class:`Round`: into the history, and to the task's
@@ -278,27 +294,19 @@ class _Run(RunRecord):
     """
 
     def __init__(self, task):
-        self.task = task
-        self.pool, self.learner = task.pool, task.learner
-        self.positives, self.settings = task.positives, task.settings
+        super().__init__(task)
         others = task.others
         self.others = np.empty(0, np.intp) if others is None else np.sort(others)
-        initial = np.sort(np.asarray(task.initial, dtype=np.intp))
         # The negatives whose loss the fit estimates.
         self.n_negatives = self.pool.n_outside + self.others.size
-        self.pool.enter(initial, 0)
+        initial = self.enter_initial()
         self.work = merge(self.others, initial)
         # The uniform stratum when weighting: random draws (the initial ones
         # and the guard's) never found hard.
         self.random = initial if self.settings.weighting else None
         self.n_guarded = 0
-        self.history = {key: [] for key in HISTORY_KEYS}
-        self.best = _Best(self.settings)
         self.bound_held = True
         self.most_of_pool = None  # (round, added) of a round that took most of it
-        self.termination = ""
-        self.n_rounds = 0
-        self.model = None  # the last round's
 
     def fit(self, rnd):
         """Fit on the working set, then the rule's cut for the coming pass."""
@@ -532,8 +540,13 @@ def _weights(train_rows, work, random, n_negatives, record):
     weights = np.ones(train_rows.size)
     weights[member(train_rows, random)] = w
     record.random_weight = float(w)
-    record.effective_size = float(weights.sum() ** 2 / np.dot(weights, weights))
+    record.effective_size = effective_size(weights)
     return weights
+
+
+def effective_size(weights):
+    """Kish's effective sample size of weighted rows, (sum w)^2 / sum w^2."""
+    return float(weights.sum() ** 2 / np.dot(weights, weights))
 
 
 def _still_random(pool, model, random, cut, work, work_scores=None):
