@@ -31,7 +31,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _estimator_has, check_is_fitted, validate_data
 
-from . import _inputs, _pools
+from . import _frames, _inputs, _pools
 from ._detectors import DetectorSet
 from ._learner import MAX_SEED
 from ._mining import mine_jointly
@@ -119,10 +119,14 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
-                n_features)
+                n_features) or (n_samples,)
             Positives and the pool of negatives. Sparse input needs an
-            estimator that takes it. A DataFrame reaches the estimator as a
-            DataFrame (row subsets of it).
+            estimator that takes it. A DataFrame (pandas, polars, pyarrow)
+            reaches the estimator as the same kind of frame (row subsets of
+            it), so a ``ColumnTransformer`` can select columns by name. A
+            1-D pool of documents or records (a list, array or Series of
+            strings or dicts) reaches it as it is: its first step (a
+            ``TfidfVectorizer``, say) must turn the rows into features.
 
         y : array-like of shape (n_samples,)
             Target.
@@ -244,7 +248,7 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             method,
             X,
             params,
-            self.n_features_in_,
+            getattr(self, "n_features_in_", None),  # None: a 1-D pool
             self.classes_,
             lambda X: self._predict_on_host(method, X, params),
         )
@@ -260,7 +264,7 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self.estimator_
 
     def _predict_on_host(self, method, X, params):
-        if _inputs.is_dataframe(X):
+        if _frames.passes_through(X):
             validate_data(self, X, reset=False, skip_check_array=True)
         else:
             X = validate_data(

@@ -18,12 +18,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _pools
+from . import _frames, _pools
 from ._weighting import weighted_steps
-
-
-def is_dataframe(X):
-    return hasattr(X, "columns") and hasattr(X, "iloc")
 
 
 def check_X_y(estimator, X, y):
@@ -31,9 +27,11 @@ def check_X_y(estimator, X, y):
     labels (:func:`skhnm._pools.labels`), the classes, their counts and the
     target type.
 
-    A DataFrame reaches the wrapped estimator as it is (column transformers
-    need its columns), and a Dask or array-API pool stays where it lives:
-    only names and counts are checked. Other input becomes a NumPy array or
+    A DataFrame (pandas, polars, pyarrow) reaches the wrapped estimator as
+    it is (column transformers need its columns), as does a 1-D pool of
+    documents or records (the estimator's vectorizer reads them), and a
+    Dask or array-API pool stays where it lives: only names and counts are
+    checked. Other input becomes a NumPy array or
     CSR matrix (chunks are row slices, which CSC cannot take cheaply).
     Whether it may hold NaN or inf is the wrapped estimator's call, as in
     scikit-learn's meta-estimators (a Pipeline may start with an imputer):
@@ -46,7 +44,7 @@ def check_X_y(estimator, X, y):
             f"{type(estimator).__name__} needs a 1-D binary y; got shape "
             f"{tuple(shape)}."
         )
-    if is_dataframe(X) or _pools.keeps_home(X):
+    if _frames.passes_through(X) or _pools.keeps_home(X):
         pool = _pools.as_pool(X)
         validate_data(estimator, X, y="no_validation", skip_check_array=True)
         if y is None:

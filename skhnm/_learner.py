@@ -15,6 +15,7 @@ from sklearn.metrics._scorer import _BaseScorer
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _check_method_params
 
+from . import _frames
 from ._rows import member
 from ._steps import final_step
 
@@ -167,7 +168,12 @@ class EstimatorLearner:
             for key in self.weight_keys:
                 user = params.get(key)
                 params[key] = weights if user is None else np.asarray(user) * weights
-        model = est.fit(self.pool.rows(rows), self.labels(rows), **params)
+        try:
+            model = est.fit(self.pool.rows(rows), self.labels(rows), **params)
+        except (ValueError, TypeError) as exc:
+            if _frames.is_one_dimensional(self.pool.X):
+                exc.add_note(_frames.ONE_DIMENSIONAL_HELP)
+            raise
         if restore:
             model.set_params(**restore)  # the user's parameter, as cloned
         self.previous = model

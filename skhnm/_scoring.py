@@ -36,7 +36,7 @@ from joblib import effective_n_jobs
 from sklearn.utils._response import _get_response_values_binary
 from threadpoolctl import ThreadpoolController
 
-from . import _namespace
+from . import _frames, _namespace
 from ._compiled import Scratch, compile_scorer, stack_scorers
 from ._device_cut import DeviceCut, initial_capacity
 from ._selection import Selector, check_scores
@@ -125,7 +125,10 @@ def auto_batch_size(X, device=False, keeps_sparse=False):
     slicing them costs more than their products. Chunks that an
     estimator's own method may densify keep the width's bound.
     """
-    n_features = X.shape[1] if len(X.shape) > 1 else 1
+    # A 1-D pool (documents) counts as one column: its rows' sizes are the
+    # estimator's business, and its own transform makes each chunk anew.
+    shape = getattr(X, "shape", None) or (_frames.n_rows(X),)
+    n_features = shape[1] if len(shape) > 1 else 1
     itemsize = getattr(getattr(X, "dtype", None), "itemsize", 8) or 8
     row_bytes = max(1, n_features * itemsize)
     if keeps_sparse and sp.issparse(X) and X.format == "csr" and X.shape[0]:
@@ -183,8 +186,8 @@ class ChunkScorer(_Chunking):
         if sp.issparse(X) and self.scorer and not self.scorer.accepts_sparse:
             self.scorer = None
         self.frame_dtype = None
-        if hasattr(X, "iloc") and self.scorer is not None:
-            self.frame_dtype = _frame_dtype(X)
+        if _frames.passes_through(X) and self.scorer is not None:
+            self.frame_dtype = _frames.numeric_dtype(X)
             if self.frame_dtype is None:
                 self.scorer = None
         # Where the compiled scorer runs: the pool's own namespace, else the
@@ -229,7 +232,7 @@ class ChunkScorer(_Chunking):
     def _prepared(self, block):
         """The chunk as the compiled scorer takes it, and its namespace."""
         if self.frame_dtype is not None:
-            block = block.to_numpy(dtype=self.frame_dtype)
+            block = _frames.to_numpy(block, self.frame_dtype)
         if sp.issparse(block):
             return block, np
         if self.home is None and self.xp is not np:
@@ -339,19 +342,12 @@ def read_block(X, lo, hi, rows=None):
     if rows is not None:
         if home is not None:
             return _namespace.take(home, X, rows)
-        return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+        if isinstance(X, np.ndarray) or sp.issparse(X):
+            return X[rows]
+        return _frames.take(X, rows)
     if home is not None:
         return X[lo:hi, ...]
-    return X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi]
-
-
-def _frame_dtype(frame):
-    """A NumPy dtype for a DataFrame of plain numeric columns, else None."""
-    dtypes = list(frame.dtypes)
-    if not all(isinstance(d, np.dtype) and d.kind in "fiu" for d in dtypes):
-        return None
-    dtype = np.result_type(*dtypes)
-    return dtype if dtype.kind == "f" else np.float64
+    return _frames.row_slice(X, lo, hi)
 
 
 def score_rows(estimator, X, rows, scoring=None, *, compiled=True, **scoring_params):
@@ -522,7 +518,7 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
                 selector.add(scores[k], rows, mask, n_k)
         return n_out
 
-    n_rows = X.shape[0]
+    n_rows = _frames.n_rows(X)
     ranges = [(lo, min(lo + step, n_rows)) for lo in range(0, n_rows, step)]
     n_threads = scorer.chunk_threads
     if n_threads:

@@ -3,14 +3,15 @@
 import numpy as np
 from sklearn.externals.array_api_compat import is_cupy_namespace
 
-from .. import _namespace
+from .. import _frames, _namespace
 from .._scoring import score_rows, select_pass
 from ._base import Pool, RowCache
 from ._codes import OUTSIDE, codes_of, entered_from_codes
 
 
 class ArrayPool(Pool):
-    """A pool in host memory: NumPy array or memmap, SciPy CSR, DataFrame.
+    """A pool in host memory: NumPy array or memmap, SciPy CSR, DataFrame,
+    or a 1-D pool of documents.
 
     Parameters
     ----------
@@ -27,7 +28,7 @@ class ArrayPool(Pool):
     def __init__(self, X, scoring=None, dtype=np.int16, codes=None):
         self.X = X
         self.scoring = scoring
-        self.n_rows = X.shape[0]
+        self.n_rows = _frames.n_rows(X)
         self.code_dtype = np.dtype(dtype) if codes is None else codes.dtype
         self._codes = codes
         if codes is not None:
