@@ -53,7 +53,6 @@ import math
 import numpy as np
 from scipy.special import expit, log_expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.svm import SVC, NuSVC
 
 from ._mining import (
     LARGE_POOL,
@@ -61,14 +60,16 @@ from ._mining import (
     RunRecord,
     _Fitted,
     _in_round,
+    _informative,
     _min_hard,
     _timed,
     effective_size,
+    uninformative_note,
 )
 from ._rows import member, merge
 from ._scoring import positive_scores
-from ._selection import Cut
-from ._steps import final_step
+from ._selection import Cut, above
+from ._steps import final_loss
 from ._uniform import row_uniforms, stream_key
 
 # pi below this is 0: the pass keeps no row that would be drawn so rarely.
@@ -89,14 +90,8 @@ def loss_family(estimator, design):
     """The loss whose gradient the keep probability follows: "logistic"
     (every estimator corrected on its log-odds, and margin estimators of
     another loss), "hinge" or "squared_hinge"."""
-    if design != "weights":
-        return "logistic"
-    _, final = final_step(estimator)
-    if isinstance(final, SVC | NuSVC) or getattr(final, "loss", None) == "hinge":
-        return "hinge"
-    if getattr(final, "loss", None) == "squared_hinge":
-        return "squared_hinge"
-    return "logistic"
+    loss = final_loss(estimator) if design == "weights" else None
+    return loss if loss in ("hinge", "squared_hinge") else "logistic"
 
 
 def log_odds(scores, response_method):
@@ -118,7 +113,9 @@ def keep_probability(s, threshold, family="logistic"):
     EPSILON."""
     s = np.asarray(s, dtype=np.float64)
     if family == "hinge" or (family == "squared_hinge" and threshold <= MARGIN):
-        return (s > threshold).astype(np.float64)
+        # Above the margin by more than noise: a constant model's scores,
+        # all within rounding of it, violate nothing.
+        return (s > above(threshold)).astype(np.float64)
     if family == "squared_hinge":
         pi = np.clip((s - MARGIN) / (threshold - MARGIN), 0.0, 1.0)
     else:
@@ -421,6 +418,11 @@ class SampledRun(RunRecord):
         record.n_scored = selection.n_scored
         if selection.n_scored == 0:
             return self._end(record, "pool_exhausted")
+        if not _informative(self.pool, fitted.model, self.positives, selection, None):
+            # A constant model: its scores tie to within rounding, and a
+            # draw on them would be noise.
+            self.notes.append(uninformative_note(self.settings.margin_loss))
+            return self._end(record, "uninformative_model")
         with _timed(record, "score_time"), _in_round("scoring the pool", rnd):
             rows, s_out, s_work = self._round_scores(model, selection)
             t = self._capped(s_out, s_work)

@@ -75,7 +75,7 @@ class DeviceCut:
             return xp.full(shape, value, dtype=dtype, device=device)
 
         self.threshold = xp.asarray(
-            [c.threshold for c in cuts], dtype=xp.float64, device=device
+            [c.bar for c in cuts], dtype=xp.float64, device=device
         )
         # n_hard, n_nan, n_scored of each detector.
         self.counts = full((m, 3), 0, xp.uint64 if self.cuda else xp.int64)

@@ -120,6 +120,7 @@ class Settings:
     # class they are for.
     design: str | None = None
     family: str = "logistic"  # the loss the case-control keep probability follows
+    margin_loss: bool = False  # a hinge loss: a constant model's likely cause
     response_method: str = "decision_function"
     pos_label: object = 1
 
@@ -393,19 +394,7 @@ class _Run(RunRecord):
         uninformative = self.termination == "uninformative_model"
         if guarded or uninformative:
             notes.append(
-                (
-                    "The estimator's scores carried no ranking information "
-                    "(every negative and positive scored alike), so no negative "
-                    f"could be called hard. {guarded} random negatives were "
-                    "added instead"
-                    + (
-                        "; the model never became informative "
-                        "(termination_condition_='uninformative_model')."
-                        if uninformative
-                        else "; see history_['n_random']."
-                    ),
-                    UserWarning,
-                )
+                uninformative_note(self.settings.margin_loss, guarded, uninformative)
             )
         if self.most_of_pool is not None:
             rnd, added = self.most_of_pool
@@ -471,6 +460,34 @@ def rule_cut(pool, model, positives, settings):
         k = k if settings.max_hard is None else min(k, settings.max_hard)
         return Cut(-math.inf, k, joins=True), None
     return Cut(settings.threshold, settings.max_hard, joins=True), None
+
+
+def uninformative_note(margin_loss, n_random=0, ended=True):
+    """The warning for a model whose scores all tie, positives' included:
+    a constant model (what it is, and what the run did about it)."""
+    hint = ""
+    if margin_loss:
+        hint = (
+            " A margin loss's optimum is the constant w = 0 when positives "
+            "are rare and overlap the negatives: weigh the positive class "
+            "with a fixed class_weight (say {1: 20.0}; 'balanced' changes "
+            "with the working set) or raise C."
+        )
+    message = (
+        "The estimator's scores carried no ranking information: every "
+        "negative and positive scored alike (a constant model), so no "
+        "negative could be called hard."
+    )
+    if n_random:
+        message += f" {n_random} random negatives were added instead."
+    if ended:
+        message += (
+            " The model never became informative "
+            "(termination_condition_='uninformative_model')."
+        )
+    else:
+        message += " See history_['n_random']."
+    return message + hint, UserWarning
 
 
 def _informative(pool, model, positives, selection, pos_scores):

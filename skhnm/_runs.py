@@ -28,6 +28,7 @@ from ._mining import Settings, Task
 from ._pools import Scoring, code_dtype, round_dtype
 from ._progress import print_round, print_start
 from ._rows import member
+from ._steps import final_loss
 from ._weighting import auto_threshold, mining_weight_keys, positive_rate
 
 
@@ -204,6 +205,7 @@ def detector_task(miner, inputs, label, seed, rng):
         tol=miner.tol,
         design=inputs.design,
         family=family,
+        margin_loss=final_loss(inputs.base) in ("hinge", "squared_hinge"),
         response_method=inputs.response_method,
         pos_label=pos_label,
     )

@@ -28,8 +28,10 @@ TIE = 1e-9
 class Cut:
     """The rule's part of a pass.
 
-    A row is hard when its score is strictly above `threshold`; with `k`,
-    only the `k` hardest of them are kept (ties to the lower row index).
+    A row is hard when its score is above `threshold` by more than the tie
+    tolerance (:attr:`bar`: a score within floating-point noise of the
+    threshold, as a constant model's are, is not above it); with `k`, only
+    the `k` hardest of them are kept (ties to the lower row index).
     `joins`: the rows kept all join the working set (the bootstrap's
     rounds), so a pool that computes its rows on demand (Dask) sends their
     features along rather than computing them again to be fetched.
@@ -38,6 +40,11 @@ class Cut:
     threshold: float
     k: int | None = None
     joins: bool = False
+
+    @property
+    def bar(self):
+        """The score a hard row exceeds: the threshold plus the tie tolerance."""
+        return above(self.threshold)
 
 
 @dataclass
@@ -104,6 +111,13 @@ _EMPTY = np.empty(0, dtype=np.float64)
 
 def _tied(low, high):
     return high - low <= TIE * (1.0 + abs(high))
+
+
+def above(reference):
+    """The least score that :func:`outranks` `reference` (itself if infinite)."""
+    if not math.isfinite(reference):
+        return reference
+    return reference + TIE * (1.0 + abs(reference))
 
 
 def outranks(score, reference):
@@ -204,7 +218,7 @@ class Selector:
             # always (a stale read costs only this work).
             counted = scores if outside is None else scores[outside]
             bounds = float(xp.min(counted)), float(xp.max(counted))
-        hard = scores > cut.threshold
+        hard = scores > cut.bar
         if outside is not None:
             hard = _and(xp, hard, outside)
         index = xp.nonzero(hard)[0]

@@ -17,3 +17,15 @@ def final_step(estimator):
         return "", estimator
     name, final = steps[-1]
     return name + "__", final
+
+
+def final_loss(estimator):
+    """The final step's loss: its `loss` parameter, "hinge" for SVC and
+    NuSVC, else None."""
+    from sklearn.svm import SVC, NuSVC
+
+    _, final = final_step(estimator)
+    if isinstance(final, SVC | NuSVC):
+        return "hinge"
+    loss = getattr(final, "loss", None)
+    return loss if isinstance(loss, str) else None

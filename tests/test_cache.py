@@ -133,3 +133,31 @@ def test_max_negatives_warns_when_protected_negatives_exceed_it(imbalanced):
     assert rec[0].filename == __file__
     assert clf.history_["n_evicted"] == [0, 0, 0]
     assert clf.history_["n_added"][:2] == [1, 1]  # mining still progresses
+
+
+@pytest.fixture(scope="module")
+def overlapping():
+    """2% positives, 1% of labels flipped: the hinge loss's optimum is w = 0."""
+    return make_classification(20_000, 20, weights=[0.98], random_state=0)
+
+
+def test_a_constant_model_counts_no_hard_negatives_and_says_why(overlapping):
+    X, y = overlapping
+    svm = LinearSVC(loss="hinge", C=0.01)
+    with pytest.warns(UserWarning, match="constant model") as record:
+        clf = Bootstrap(
+            svm, threshold=-1.0, min_hard_per_round=1, max_rounds=20, random_state=0
+        ).fit(X, y)
+    assert "fixed class_weight" in str(record[0].message)
+    history = clf.history_
+    guarded = [r for r, n in enumerate(history["n_random"]) if n > 0]
+    assert guarded
+    # Scores within rounding of the margin are not margin violators.
+    assert all(history["n_hard"][r] == 0 for r in guarded)
+
+    with pytest.warns(UserWarning, match="constant model"):
+        default = HardNegativeMiningClassifier(svm, threshold=-1.0, random_state=0).fit(
+            X, y
+        )
+    assert default.termination_condition_ == "uninformative_model"
+    assert default.history_["n_hard"][-1] == 0
