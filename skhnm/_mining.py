@@ -470,7 +470,7 @@ def uninformative_note(margin_loss, n_random=0, ended=True):
         hint = (
             " A margin loss's optimum is the constant w = 0 when positives "
             "are rare and overlap the negatives: weigh the positive class "
-            "with a fixed class_weight (say {1: 20.0}; 'balanced' changes "
+            "with a fixed class_weight (say {1: 5.0}; 'balanced' changes "
             "with the working set) or raise C."
         )
     message = (

@@ -29,7 +29,8 @@ class MiningDisplay:
     ----------
     history : dict of lists
         A fitted classifier's ``history_``: "round", "n_negatives",
-        "n_hard" and "validation_score" are drawn.
+        "n_hard", "n_added" (less "n_hard": the easier negatives drawn) and
+        "validation_score" are drawn.
 
     best_round : int, default=None
         The round whose model was kept, marked on the plot.
@@ -52,7 +53,9 @@ class MiningDisplay:
         Figure containing the plot.
 
     lines_ : dict of matplotlib Line2D
-        The drawn lines, keyed "n_negatives", "n_hard" and (if drawn)
+        The drawn lines, keyed "n_negatives", "n_hard", and where drawn
+        "n_sampled" (the easier negatives a draw took beside the hard ones,
+        ``n_added - n_hard``, under ``weighting="case_control"``) and
         "validation_score".
 
     See Also
@@ -179,6 +182,19 @@ class MiningDisplay:
             linestyle="--",
             label="hard negatives found",
         )
+        # The default's draws also take easier negatives, each with a known
+        # probability: what joined beyond the hard ones.
+        sampled = np.subtract(
+            self.history.get("n_added", self.history["n_hard"]), self.history["n_hard"]
+        )
+        if np.any(sampled > 0):
+            (lines["n_sampled"],) = ax.plot(
+                rounds,
+                np.maximum(sampled, 0),
+                marker="v",
+                linestyle=":",
+                label="easier negatives drawn",
+            )
         if log_scale:
             ax.set_yscale("symlog", linthresh=1)
         ax.set_xlabel("mining round")

@@ -1,11 +1,14 @@
 """What a run prints: a line per round (``verbose >= 1``) and progress
 through each scoring pass (``verbose >= 2``).
 
-The pass's progress is a tqdm bar when tqdm is installed, else a plain line
-about every tenth of the pass, so logs of long runs stay short.
+The pass's progress is a tqdm bar when tqdm is installed and stderr is a
+terminal (or a notebook), else a plain line about every tenth of the pass:
+a bar redrawn with carriage returns would run together in a log file, and
+logs of long runs stay short.
 """
 
 import math
+import sys
 
 
 def print_start(n_pool, n_positives, n_initial, label=None):
@@ -14,7 +17,8 @@ def print_start(n_pool, n_positives, n_initial, label=None):
     print(
         f"[skhnm]{_detector(label)} mining a pool of {n_pool} negatives for "
         f"{n_positives} positives; the first working set has {n_initial} "
-        "negatives"
+        "negatives",
+        flush=True,
     )
 
 
@@ -36,7 +40,7 @@ def print_round(record, label=None):
         )
     if not math.isnan(record.validation_score):
         line += f", validation {record.validation_score:.4f}"
-    print(line)
+    print(line, flush=True)
 
 
 def _detector(label):
@@ -44,6 +48,9 @@ def _detector(label):
 
 
 def _tqdm():
+    interactive = "ipykernel" in sys.modules or getattr(sys.stderr, "isatty", bool)()
+    if not interactive:
+        return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
@@ -71,7 +78,8 @@ def scoring_progress(rnd):
             state["tenth"] = tenth
             print(
                 f"[skhnm] round {rnd}: scored {done}/{total} rows "
-                f"({100 * done / total:.0f}%)"
+                f"({100 * done / total:.0f}%)",
+                flush=True,
             )
 
     return show

@@ -4,6 +4,7 @@ import re
 import runpy
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -61,11 +62,15 @@ def test_demo_module_runs_from_the_command_line():
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_runs(script, capsys, monkeypatch):
-    # The lazily computed pool's size (ten million windows by default).
+    # The lazily computed pool's size (200,000 windows by default).
     monkeypatch.setenv("SKHNM_EXAMPLE_WINDOWS", "60000")
     monkeypatch.delenv("SKHNM_EXAMPLE_SCHEDULER", raising=False)
     monkeypatch.delenv("SKHNM_EXAMPLE_FULL_DATA", raising=False)
-    runpy.run_path(str(script), run_name="__main__")
+    with warnings.catch_warnings():
+        # An example prints no warning it does not explain: one that shows
+        # a warning catches it and says why.
+        warnings.simplefilter("error", UserWarning)
+        runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip()
 
 
@@ -112,6 +117,12 @@ def test_the_readme_quickstart_runs_without_pandas_and_prints_what_it_says():
     # Everything but the seconds is what the README shows.
     strip = [line.split(" fit ")[0] for line in said.splitlines()]
     assert [line.split(" fit ")[0] for line in out.splitlines()] == strip
+
+
+def test_the_readme_s_tuned_threshold_block_prints_what_it_says(capsys):
+    heading = "Probabilities on the population's scale are small"
+    exec(compile(_readme_block(heading), "<README>", "exec"), {})
+    assert capsys.readouterr().out.strip() == _printed_block(heading).strip()
 
 
 def test_the_readme_shows_what_the_demo_prints(capsys):

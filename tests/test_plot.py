@@ -39,6 +39,30 @@ def test_from_estimator_draws_the_history(fitted):
     plt.close("all")
 
 
+def test_the_default_s_draws_show_the_easier_negatives_they_took(imbalanced):
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = imbalanced
+    drawn = HardNegativeMiningClassifier(
+        LogisticRegression(), ratio=1.0, random_state=0
+    ).fit(X, y)
+    h = drawn.history_
+    sampled = np.subtract(h["n_added"], h["n_hard"])
+    assert sampled.max() > 0  # the draw took easier negatives
+    display = MiningDisplay.from_estimator(drawn)
+    np.testing.assert_array_equal(
+        display.lines_["n_sampled"].get_ydata(), np.maximum(sampled, 0)
+    )
+    labels = display.ax_.get_legend().get_texts()
+    assert "easier negatives drawn" in [t.get_text() for t in labels]
+    # The seed's rounds add hard negatives only: no such line.
+    plain = HardNegativeMiningClassifier(
+        LogisticRegression(), weighting=None, random_state=0
+    ).fit(X, y)
+    assert "n_sampled" not in MiningDisplay.from_estimator(plain).lines_
+    plt.close("all")
+
+
 @pytest.fixture
 def early_stopped(imbalanced):
     X, y = imbalanced

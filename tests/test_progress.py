@@ -1,6 +1,7 @@
 """What a run prints (skhnm._progress): a line a round, progress through
 each pass, on every backend."""
 
+import io
 import sys
 
 import pytest
@@ -42,21 +43,31 @@ def _fit_with_progress(X, y):
     ).fit(X, y)
 
 
-@pytest.mark.parametrize("tqdm_installed", [False, True])
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize(
+    "tqdm_installed, terminal", [(False, True), (True, True), (True, False)]
+)
 def test_verbose_2_reports_progress_over_each_pass(
-    imbalanced, capsys, monkeypatch, tqdm_installed
+    imbalanced, capsys, monkeypatch, tqdm_installed, terminal
 ):
     if tqdm_installed:
         pytest.importorskip("tqdm")
     else:  # as where tqdm is not installed: its import fails
         monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    err = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
     _fit_with_progress(*imbalanced)
-    captured = capsys.readouterr()
-    if tqdm_installed:  # a bar on stderr, no plain progress lines
-        assert "[skhnm] round 0" in captured.err and "rows" in captured.err
-        assert "rows (" not in captured.out
+    out = capsys.readouterr().out
+    if tqdm_installed and terminal:  # a bar on stderr, no plain progress lines
+        assert "[skhnm] round 0" in err.getvalue() and "rows" in err.getvalue()
+        assert "rows (" not in out
     else:
-        out = captured.out
+        # Plain lines, each whole: a log file reads them one a line.
+        assert "\r" not in err.getvalue() + out
         assert "[skhnm] round 0: scored" in out and "(100%)" in out
         assert "[skhnm] round 1: scored" in out
         # About one line per tenth of a pass, not one per chunk.
