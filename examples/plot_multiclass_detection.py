@@ -8,7 +8,8 @@ detector per object class, each mining its hard negatives from the same
 windows of background, and scores every class in one product.
 :class:`~skhnm.MulticlassHardNegativeMiningClassifier` does the same: one
 detector per class but the background (``negative_label``), all mined in
-lockstep, each round scoring the pool once for every detector.
+lockstep, each round scoring the pool once for every detector and drawing
+one background sample for all of them.
 
 The objects are the 1,797 handwritten digits of scikit-learn's ``digits``
 (8 x 8 pixels, ten classes); half are trained on, half held out. The
@@ -128,8 +129,10 @@ MiningDisplay.from_estimator(mined, label=8)
 # Against one-vs-rest mining and the full-data fit
 # ------------------------------------------------
 # One-vs-rest mining runs eleven independent binary miners (the background
-# is one more class to detect, and the other digits are mined like the
-# background); the full-data fit is multinomial logistic regression on
+# is one more class to detect), each with its own draws and its own passes
+# over the pool, where the multiclass miner's detectors share one
+# background draw and one pass a round; the full-data fit is multinomial
+# logistic regression on
 # every window. Each is scored by held-out average precision per digit
 # (the digit against every other window), from its ``decision_function``.
 others = {

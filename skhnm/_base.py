@@ -104,8 +104,10 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     @property
     def _detectors(self):
-        """The fitted detectors predicting as one (multiclass mining)."""
-        return DetectorSet(self.estimators_, self.classes_, self.negative_label_)
+        """The fitted detectors predicting as one (multiclass mining): the
+        corrected models under the case-control design."""
+        detectors = getattr(self, "_corrected", None) or self.estimators_
+        return DetectorSet(detectors, self.classes_, self.negative_label_)
 
     # ------------------------------------------------------------------ fit
 
@@ -170,20 +172,9 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """Fit; returns what the user should be told, ``(message, category)``
         pairs."""
         params = self._mining_params()
-        if self._multiclass and self.weighting == "case_control":
-            raise ValueError(
-                "weighting='case_control' is not available for multiclass "
-                "mining yet: its detectors would share one background draw, "
-                "which is not built. Use weighting=None (the default here) or "
-                "'inverse_probability', or a OneVsRestClassifier around "
-                "HardNegativeMiningClassifier for each class's own draw."
-            )
         # A sampler's pick must be uniform wherever the fit reads it as a
-        # sample of known probability (multiclass mining runs the rounds).
-        uniform = self.weighting == "inverse_probability" or (
-            self.weighting == "case_control" and not self._multiclass
-        )
-        _inputs.check_sampler(self.sampler, self.weighting if uniform else None)
+        # sample of known probability.
+        _inputs.check_sampler(self.sampler, self.weighting)
         base = self._estimator
         response_method = resolve_response_method(base, self.response_method)
         pool, labels, classes, counts, y_type = _inputs.check_X_y(self, X, y)
@@ -198,12 +189,14 @@ class BaseMiningClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         rng = check_random_state(self.random_state)
         seeds = [int(rng.randint(MAX_SEED)) for _ in detectors]
+        # Detectors share one background draw: the uniforms' key.
+        draw_seed = int(rng.randint(MAX_SEED)) if background is not None else None
         inputs = fit_inputs(
             params, pool, labels, classes, detectors, background is not None,
             base, response_method, routed, sample_weight, xp, rng,
         )  # fmt: skip
         runs = [
-            detector_task(params, inputs, label, seed, rng)
+            detector_task(params, inputs, label, seed, rng, draw_seed)
             for label, seed in zip(detectors, seeds, strict=True)
         ]
         tasks = [task for task, _ in runs]

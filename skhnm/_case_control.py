@@ -314,7 +314,11 @@ class SampledRun(RunRecord):
             if settings.evict_threshold is None
             else float(log_odds([settings.evict_threshold], rm)[0])
         )
-        self.key = stream_key(task.rng.randint(np.iinfo(np.int32).max))
+        seed = task.rng.randint(np.iinfo(np.int32).max)
+        # Detectors that share the uniforms draw one background: a row is in
+        # detector k's set when U < P_k, so their union is the draw at
+        # max_k P_k, and only it is fetched.
+        self.key = stream_key(seed if task.draw_seed is None else task.draw_seed)
         self.work_P = np.full(initial.size, self.floor)  # P of the working rows
         self.drawer = None  # the corrected model that drew the working set
         self.candidates = None  # the rows it gave pi > 0 (sorted)

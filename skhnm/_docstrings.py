@@ -153,9 +153,12 @@ PARAMETERS = """\
           others (margin losses) are fitted with weights 1 / P(x), bounded
           by 1 / f (a negative once drawn stays in their working set, with
           the largest P it has had). A margin estimator whose fit takes no
-          `sample_weight` is a TypeError naming `weighting`. Not available
-          in multiclass mining yet (a ValueError says so; its default
-          there is None).
+          `sample_weight` is a TypeError naming `weighting`. In multiclass
+          mining every detector draws this way, all of them by the same
+          uniforms (one background draw: a row is in detector k's set when
+          its uniform is below P_k(x), so the union of the sets is the
+          draw at ``max_k P_k``), and the other classes' rows are
+          negatives drawn like the background.
         - None: the bootstrap of the seed papers, round after round, fitting
           the working set as it is.
         - "inverse_probability": the bootstrap, with the working negatives

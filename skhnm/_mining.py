@@ -171,7 +171,9 @@ class Task:
     `others` are negatives the caller already entered in `pool` at round 0
     (another class's rows, in multiclass mining): they start in the working
     set, weigh 1 under weighting and are never evicted. `on_round` is
-    called with each round's :class:`Round`.
+    called with each round's :class:`Round`. `draw_seed` keys the
+    case-control loop's per-row uniforms when several runs share them
+    (multiclass mining: one background draw), else the run's `rng` does.
     """
 
     pool: object
@@ -185,6 +187,7 @@ class Task:
     # The run's class: None for the bootstrap's rounds (:class:`_Run`), or
     # the case-control loop's (skhnm._case_control.SampledRun).
     run: type | None = None
+    draw_seed: int | None = None
 
 
 def mine_jointly(tasks, progress=None):

@@ -24,7 +24,12 @@ class MulticlassHardNegativeMiningClassifier(BaseMiningClassifier):
     The background class (`negative_label`) is the pool that is mined. Every
     other class gets a detector: a clone of `estimator` fitted on 1 for the
     class's rows and 0 for the rest, mined as
-    :class:`~skhnm.HardNegativeMiningClassifier` mines. The other classes'
+    :class:`~skhnm.HardNegativeMiningClassifier` mines. Under the default
+    (``weighting="case_control"``) every detector draws its working sets
+    from one background draw (one uniform per row, shared), the other
+    classes' rows included, and corrects its log-odds for it, so that each
+    detector's probability, and `predict_proba`, is on the population's
+    scale. Under the seed's rounds (``weighting=None``) the other classes'
     rows are in every detector's working set from the first round and are
     never evicted: they are few, and the negatives most like its class. All
     detectors mine in lockstep: each round scores the rows outside any
@@ -51,7 +56,8 @@ class MulticlassHardNegativeMiningClassifier(BaseMiningClassifier):
     ----------
     estimators_ : dict
         The fitted binary detector (classes 0 and 1) of each class but the
-        background, keyed by class.
+        background, keyed by class: the estimator as fitted on its last
+        working set (under the default, predictions add its correction).
 
     negative_label_ : object
         The background class.
@@ -85,7 +91,7 @@ mined_round_, termination_condition_ : dict
     >>> list(clf.estimators_), clf.decision_function(X[:2]).shape
     ([1, 2], (2, 3))
     >>> clf.termination_condition_
-    {1: 'no_hard_negatives', 2: 'no_hard_negatives'}
+    {1: 'few_hard_negatives', 2: 'no_hard_negatives'}
     """
 
     _parameter_constraints: dict = {
@@ -109,7 +115,7 @@ mined_round_, termination_condition_ : dict
         warm_start_rounds=True,
         evict_threshold=None,
         max_negatives=None,
-        weighting=None,
+        weighting="case_control",
         response_method="auto",
         sampler=None,
         validation_fraction=0.1,

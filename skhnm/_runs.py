@@ -65,16 +65,16 @@ class FitInputs:
         return self._X_val
 
 
-def sampling_design(miner, base, multiclass):
+def sampling_design(miner, base):
     """How ``weighting="case_control"`` accounts for its sample: "log_odds"
     (an estimator with predict_proba), "weights" (the others, whose fit
     takes sample_weight), or None: the seed's rounds (``weighting=None``
-    or "inverse_probability", and multiclass mining).
+    or "inverse_probability").
 
     Raises for what the draw cannot hold, naming the parameter: the k-best
     rule (no probability for a row outside the k), and a margin estimator
     without sample_weight."""
-    if miner.weighting != "case_control" or multiclass:
+    if miner.weighting != "case_control":
         return None
     if miner.criterion == "k_best":
         raise ValueError(
@@ -97,18 +97,22 @@ def sampling_design(miner, base, multiclass):
     return "weights"
 
 
-def detector_task(miner, inputs, label, seed, rng):
+def detector_task(miner, inputs, label, seed, rng, draw_seed=None):
     """One detector's run: its pool view, first negatives, learner, rules;
     and the notes of its initial draw.
 
     `miner` is the estimator whose parameters set the run. The detector of
-    `label` has that class's rows as positives. In multiclass mining, the
-    other classes' rows start in its working set (the negatives most like
-    its class, see the user guide) and the background is mined.
+    `label` has that class's rows as positives. In multiclass mining's
+    rounds, the other classes' rows start in its working set (the negatives
+    most like its class, see the user guide) and the background is mined;
+    under the case-control design they are negatives like the background,
+    drawn with a known probability (a row always in the set would break the
+    correction, which reads every negative's probability off its score),
+    by uniforms keyed by `draw_seed` that every detector shares.
     """
     positives = inputs.rows_of[label]
     others = None
-    if inputs.multiclass:
+    if inputs.multiclass and not inputs.design:
         rows = [rows for k, rows in inputs.rows_of.items() if k != label]
         others = np.sort(np.concatenate(rows)) if rows else None
     n_others = 0 if others is None else others.size
@@ -226,6 +230,7 @@ def detector_task(miner, inputs, label, seed, rng):
         others=others,
         on_round=on_round,
         run=SampledRun if inputs.design else None,
+        draw_seed=draw_seed,
     )
     return task, notes
 
@@ -256,7 +261,7 @@ def fit_inputs(
         )
         rows_of = {k: r[~member(r, val_rows)] for k, r in rows_of.items()}
     batch_size = None if miner.batch_size == "auto" else miner.batch_size
-    design = sampling_design(miner, base, multiclass)
+    design = sampling_design(miner, base)
     weighted = miner.weighting == "inverse_probability" or design == "weights"
     return FitInputs(
         pool=pool,
@@ -279,6 +284,11 @@ def fit_inputs(
         multiclass=multiclass,
         design=design,
     )
+
+
+def _fitted(model):
+    """The fitted estimator itself, out of its case-control correction."""
+    return model.estimator if isinstance(model, CaseControlPredictor) else model
 
 
 def fitted_attributes(max_rounds, detectors, tasks, results, multiclass):
@@ -310,7 +320,14 @@ def fitted_attributes(max_rounds, detectors, tasks, results, multiclass):
         "termination_condition_": each(lambda task, res: res.termination),
     }
     if multiclass:
-        attributes["estimators_"] = each(lambda task, res: res.model)
+        attributes["estimators_"] = each(lambda task, res: _fitted(res.model))
+        corrected = {
+            label: res.model
+            for label, res in zip(detectors, results, strict=True)
+            if isinstance(res.model, CaseControlPredictor)
+        }
+        # Kept as fitted, for prediction: each detector's corrected model.
+        attributes["_corrected"] = corrected or None
     else:
         model = results[0].model
         corrected = isinstance(model, CaseControlPredictor)

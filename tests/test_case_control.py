@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from skhnm import HardNegativeMiningClassifier, MulticlassHardNegativeMiningClassifier
+from skhnm import HardNegativeMiningClassifier
 from skhnm._case_control import (
     EPSILON,
     MIN_NEGATIVES,
@@ -411,14 +411,6 @@ def test_a_margin_estimator_without_sample_weight_is_refused(noisy):
         HardNegativeMiningClassifier(NoWeights()).fit(X_train, y_train)
     clf = HardNegativeMiningClassifier(NoWeights(), weighting=None, random_state=0)
     assert clf.fit(X_train, y_train).weighting_ is None
-
-
-def test_multiclass_mining_runs_the_bootstrap(detection):
-    X, y = detection
-    clf = MulticlassHardNegativeMiningClassifier(max_rounds=1, random_state=0)
-    clf.fit(X, y)
-    assert clf.weighting_ is None
-    assert set(clf.termination_condition_.values()) != {"sampled"}
 
 
 def test_early_stopping_keeps_the_better_corrected_round(noisy):

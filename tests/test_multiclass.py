@@ -33,6 +33,9 @@ from skhnm._selection import Cut
 
 
 def _mc(estimator=None, **params):
+    """The seed's rounds (weighting=None), whose mechanics most of these
+    tests check; the case-control default's are tested on their own."""
+    params = {"weighting": None, **params}
     return MulticlassHardNegativeMiningClassifier(
         estimator, negative_label=0, random_state=0, **params
     )
@@ -133,7 +136,7 @@ def test_outputs_follow_scikit_learns_multiclass_conventions(detection):
     X, y = detection
     labels = np.array(["background", "car", "dog", "face"])[y]
     clf = MulticlassHardNegativeMiningClassifier(
-        negative_label="background", random_state=0
+        negative_label="background", weighting=None, random_state=0
     )
     clf.fit(X, labels)
     np.testing.assert_array_equal(clf.classes_, ["background", "car", "dog", "face"])
@@ -163,6 +166,54 @@ def test_outputs_follow_scikit_learns_multiclass_conventions(detection):
     )
     np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba))
     assert clf.score(X, labels) > 0.9
+
+
+@pytest.fixture(scope="module")
+def rare_classes():
+    """Three object classes of about 1.3% each, 1% of labels flipped."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=60_000,
+        n_features=20,
+        n_informative=10,
+        n_classes=4,
+        n_clusters_per_class=1,
+        weights=[0.96, 0.0133, 0.0133],
+        flip_y=0.01,
+        random_state=0,
+    )
+    return X[:40_000], y[:40_000], X[40_000:], y[40_000:]
+
+
+def test_the_default_draws_every_negative_and_predicts_the_population(
+    rare_classes,
+):
+    X, y, X_test, y_test = rare_classes
+    clf = MulticlassHardNegativeMiningClassifier(negative_label=0, random_state=0)
+    clf.fit(X, y)
+    assert clf.weighting_ == "case_control"
+    decision = clf.decision_function(X_test)
+    for j in (1, 2, 3):
+        # Each detector's log-odds, corrected by log P(x) <= 0.
+        shift = decision[:, j] - clf.estimators_[j].decision_function(X_test)
+        assert shift.max() <= 1e-9 and shift.min() < -1.0
+        # The other classes' rows are negatives drawn like the background:
+        # some are in the working set, not all.
+        others = np.flatnonzero((y != 0) & (y != j))
+        drawn = np.isin(others, clf.negative_indices_[j])
+        assert 0 < drawn.sum() < others.size
+    # Probabilities on the population's scale: a class's mean probability
+    # is near its frequency; the rounds' working sets overstate it.
+    proba = clf.predict_proba(X_test)
+    rounds = MulticlassHardNegativeMiningClassifier(
+        negative_label=0, weighting=None, random_state=0
+    ).fit(X, y)
+    overstated = rounds.predict_proba(X_test)
+    for j in (1, 2, 3):
+        frequency = np.mean(y_test == j)
+        assert 0.75 * frequency < proba[:, j].mean() < 1.25 * frequency
+        assert overstated[:, j].mean() > 2 * frequency
 
 
 def test_predict_from_probabilities_only(detection):
