@@ -149,8 +149,11 @@ y_test = np.r_[np.ones(len(X_pos_test), int), np.zeros(len(X_neg_test), int)]
 # %%
 # Mining hard negatives
 # ---------------------
-# Start from three random negatives per face; each round adds the windows
-# inside the SVM's margin (``threshold=-1``), at most five per face.
+# Start from three random negatives per face (at least 500); each round
+# keeps the windows inside the SVM's margin (``threshold=-1``), at most five
+# per face, the pilot's random negatives, and fits the SVM weighted by each
+# negative's inverse probability of being drawn (the default,
+# ``weighting="case_control"``).
 svm = LinearSVC(C=1.0)
 mined = HardNegativeMiningClassifier(
     svm, threshold=-1.0, max_hard_per_round=5.0, max_rounds=6, random_state=0
