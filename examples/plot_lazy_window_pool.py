@@ -242,12 +242,11 @@ print(f"one feature pass over the pool: {feature_pass:.1f} s")
 # The default draws a pilot working set, then each round scores every
 # window on the workers and keeps a sample of them, the hard ones surely:
 # the rows kept are the only ones that cross to this process. On a pool
-# computed on demand, fetching rows computes their blocks again: the
-# pilot's rows, each round's new rows, and the rows the last round could
-# keep, which are scored once more. So a round of the default costs several
-# feature passes; the line below says how many in all. (The rounds of
-# ``weighting=None`` cost one pass each after the first working set: the
-# rows a pass finds hard are sent along with it.)
+# computed on demand, fetching rows computes their blocks again, so the
+# pass sends along the features of the rows the coming draw may add (the
+# workers draw them with the same per-row uniforms), and the scores of the
+# rows the last draw could keep: after the pilot's rows, a round costs one
+# feature pass, plus its fit. The line below says how many in all.
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 clf = HardNegativeMiningClassifier(LogisticRegression(max_iter=1000), random_state=0)
 t0 = time.perf_counter()

@@ -286,6 +286,40 @@ class CaseControlPredictor(ClassifierMixin, BaseEstimator):
         return self.classes_[(self._towards_last(X) > 0).astype(int)]
 
 
+class DrawFilter:
+    """Which rows of a pass the coming draw may add, decided where the
+    scores are: a superset of the draw, at the round's threshold before
+    any cap (caps only raise it), with the same uniforms. A pool that
+    computes its rows on demand sends these rows' features along with the
+    pass, so that the rows the draw adds are never computed again.
+
+    `watch` (sorted) and `lift` are the last draw's candidates and their
+    correction, ``log P(x) - log floor``, added to their raw log-odds.
+    """
+
+    def __init__(self, key, threshold, family, evict_below, response_method,
+                 watch=None, lift=None):  # fmt: skip
+        self.key, self.threshold, self.family = key, threshold, family
+        self.evict_below, self.response_method = evict_below, response_method
+        self.watch, self.lift = watch, lift
+
+    def scores(self, rows, scores):
+        """Pilot-scale scores of the pass's `rows` (sorted)."""
+        q = log_odds(scores, self.response_method)
+        if self.watch is not None and self.watch.size:
+            at = np.minimum(np.searchsorted(self.watch, rows), self.watch.size - 1)
+            hit = self.watch[at] == rows
+            q = q.copy()  # the pass's own scores stay raw
+            q[hit] += self.lift[at[hit]]
+        return q
+
+    def __call__(self, rows, scores):
+        pi = kept(
+            self.scores(rows, scores), self.threshold, self.evict_below, self.family
+        )
+        return row_uniforms(rows, self.key) < pi
+
+
 class SampledRun(RunRecord):
     """One case-control run, round by round.
 
@@ -364,7 +398,26 @@ class SampledRun(RunRecord):
                 # An order statistic (a positive's own score), as the rounds'.
                 t = float(np.quantile(pos, settings.rank_quantile, method="lower"))
             self.round_threshold = t
-            cut = Cut(on_scale(candidate_cut(t, self.family), settings.response_method))
+            watch = lift = None
+            if self.corrects and model.drawer is not None:
+                # The last draw's candidates outside: their correction is not
+                # the floor's, so the pass hands back their scores too.
+                prev, q_prev = self.candidates
+                f = self.floor
+                pi_prev = kept(q_prev, model.threshold, model.evict_below)
+                self.lift = np.log(f + (1.0 - f) * pi_prev) - math.log(f)
+                outside = self.pool.is_outside(prev)
+                watch, lift = prev[outside], self.lift[outside]
+            draw = DrawFilter(
+                self.key, t, self.family, self.evict_below,
+                settings.response_method, watch, lift,
+            )  # fmt: skip
+            cut = Cut(
+                on_scale(candidate_cut(t, self.family), settings.response_method),
+                joins=True,
+                watch=watch,
+                sends=draw,
+            )
         # The pass scores with the fitted estimator itself (compiled where it
         # can): where the drawer gave pi = 0, P is the floor, and a corrected
         # model's pilot-scale score is the estimator's own log-odds.
@@ -391,28 +444,31 @@ class SampledRun(RunRecord):
         P from the drawer's pilot-scale score q. Where the drawer gave pi = 0
         (every row but its candidates), P is the floor and the pilot-scale
         score is the estimator's own log-odds: the pass reads those, compiled.
-        The drawer's candidates (O(the draw), their q kept from the last
-        round) and the working rows are scored once more by the estimator,
-        and corrected.
+        The drawer's candidates outside come back from the pass too (it
+        watches them; a device pass may not, and those it lacks are scored
+        here), and are corrected; the working rows are scored once more by
+        the estimator (the host holds them).
         """
         rm = self.settings.response_method
         rows = selection.rows
         s = log_odds(selection.scores, rm)
         if not self.corrects or model.drawer is None:
             return rows, s, self._scores(model, self.work)
-        prev, q_prev = self.candidates
+        prev, _ = self.candidates
         prev_out = prev[self.pool.is_outside(prev)]
-        rows = merge(rows, prev_out[~member(prev_out, rows)])
-        s = _place(rows, selection.rows, s)
-        # One scoring of the rows whose correction is not the floor's (the
-        # drawer's candidates lie outside or in the working set).
-        again = merge(prev_out, self.work)
-        q = log_odds(self.pool.score(model.estimator, again), rm)
-        pi = kept(q_prev, model.threshold, model.evict_below)
-        f = self.floor  # log P net of the pilot scale: 0 where P = f
-        q[np.searchsorted(again, prev)] += np.log(f + (1.0 - f) * pi) - math.log(f)
-        s[np.searchsorted(rows, prev_out)] = q[np.searchsorted(again, prev_out)]
-        return rows, s, q[np.searchsorted(again, self.work)]
+        lacking = prev_out[~member(prev_out, rows)]
+        if lacking.size:
+            rows = merge(rows, lacking)
+            s = _place(rows, selection.rows, s)
+            s[np.searchsorted(rows, lacking)] = log_odds(
+                self.pool.score(model.estimator, lacking), rm
+            )
+        q_work = log_odds(self.pool.score(model.estimator, self.work), rm)
+        # log P net of the pilot scale: 0 where P = f, the lift elsewhere.
+        in_rows, in_work = member(prev, rows), member(prev, self.work)
+        s[np.searchsorted(rows, prev[in_rows])] += self.lift[in_rows]
+        q_work[np.searchsorted(self.work, prev[in_work])] += self.lift[in_work]
+        return rows, s, q_work
 
     def step(self, fitted, selection, pass_time):
         """Draw the next working set from the round's scores, or stop."""

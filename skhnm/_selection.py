@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _namespace
+from ._rows import member
 
 # Scores within this relative distance of each other count as tied.
 TIE = 1e-9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Cut:
     """The rule's part of a pass.
 
@@ -32,14 +33,26 @@ class Cut:
     tolerance (:attr:`bar`: a score within floating-point noise of the
     threshold, as a constant model's are, is not above it); with `k`, only
     the `k` hardest of them are kept (ties to the lower row index).
-    `joins`: the rows kept all join the working set (the bootstrap's
-    rounds), so a pool that computes its rows on demand (Dask) sends their
-    features along rather than computing them again to be fetched.
+    `joins`: rows kept may join the working set, so a pool that computes
+    its rows on demand (Dask) sends their features along rather than
+    computing them again to be fetched: every kept row's (the bootstrap's
+    rounds), or those `sends(rows, scores)` marks (a bool mask over the
+    kept rows: the case-control draw's superset of the rows it will add).
+    `watch` (sorted rows) are kept whatever they score, unless in a working
+    set, and not counted as hard: rows whose scores the run needs from this
+    pass (the last draw's candidates). A pass on the host honours it; a
+    device pass may not, and the run scores those it lacks itself.
     """
 
     threshold: float
     k: int | None = None
     joins: bool = False
+    watch: np.ndarray | None = None
+    sends: object = None
+
+    def __post_init__(self):
+        if self.k is not None and self.watch is not None:
+            raise ValueError("a cut keeps the k hardest or watches rows, not both")
 
     @property
     def bar(self):
@@ -65,8 +78,9 @@ class Selection:
     tie: float | None = None
     n_nan: int = 0
     compiled: bool = True
-    # The kept rows' features, row by row, where the pass sent them along.
+    # Features the pass sent along, row by row, and their rows (sorted).
     features: np.ndarray | None = None
+    feature_rows: np.ndarray | None = None
 
     def checked(self):
         """This selection, or the one error for NaN scores."""
@@ -79,13 +93,19 @@ class Selection:
         """One selection from the selections of disjoint parts of a pool."""
         rows = np.concatenate([p.rows for p in parts]) if parts else _EMPTY_ROWS
         scores = np.concatenate([p.scores for p in parts]) if parts else _EMPTY
-        features = None
+        features = feature_rows = None
         if parts and all(p.features is not None for p in parts):
             features = np.concatenate([p.features for p in parts])
+            feature_rows = np.concatenate([p.feature_rows for p in parts])
         if k is not None and rows.size > k:
             keep = hardest_positions(rows, scores, k)
             rows, scores = rows[keep], scores[keep]
-            features = None if features is None else features[keep]
+            if features is not None:
+                sent = member(feature_rows, np.sort(rows))
+                features, feature_rows = features[sent], feature_rows[sent]
+        if features is not None:
+            at = np.argsort(feature_rows, kind="stable")
+            features, feature_rows = features[at], feature_rows[at]
         order = np.argsort(rows, kind="stable")
         scored = [p for p in parts if p.n_scored]
         tie = None
@@ -101,7 +121,8 @@ class Selection:
             tie,
             sum(p.n_nan for p in parts),
             all(p.compiled for p in parts),
-            None if features is None else features[order],
+            features,
+            feature_rows,
         )
 
 
@@ -221,8 +242,16 @@ class Selector:
         hard = scores > cut.bar
         if outside is not None:
             hard = _and(xp, hard, outside)
+        n_hard = None
+        if cut.watch is not None and xp is np:
+            n_hard = int(np.count_nonzero(hard))
+            watched = _watched(cut.watch, rows, scores.shape[0])
+            if outside is not None:
+                watched &= outside
+            hard |= watched
         index = xp.nonzero(hard)[0]
-        n_hard = index.shape[0]
+        if n_hard is None:
+            n_hard = index.shape[0]
         picked = None
         if n_hard:
             picked = xp.take(scores, index)
@@ -293,6 +322,17 @@ class Selector:
             rows, scores = rows[order], scores[order]
         tie = self.high if self.n_scored and not self.untied else None
         return Selection(rows, scores, self.n_hard, self.n_scored, tie, self.n_nan)
+
+
+def _watched(watch, rows, n):
+    """Which of a chunk's `n` rows (`rows`: the first of a run, or the
+    rows) are in the sorted array `watch`."""
+    if isinstance(rows, int | np.integer):
+        lo, hi = np.searchsorted(watch, (int(rows), int(rows) + n))
+        mask = np.zeros(n, dtype=bool)
+        mask[watch[lo:hi] - int(rows)] = True
+        return mask
+    return member(np.asarray(rows), watch)
 
 
 def _joined(xp, parts):

@@ -4,11 +4,12 @@ from functools import partial
 
 import numpy as np
 import pytest
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from skhnm import HardNegativeMiningClassifier
-from skhnm._pools._dask import DaskPool
 
 # The seed papers' rounds (weighting=None), whose mechanics these tests
 # check; the case-control default is tested in test_case_control.py.
@@ -27,6 +28,14 @@ def _cluster(**kwargs):
         host="127.0.0.1",
         dashboard_address=":0",
         **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def noisy_pool():
+    """30,000 rows, 2% positives, 1% of labels flipped: several rounds."""
+    return make_classification(
+        30_000, 10, weights=[0.98], flip_y=0.01, random_state=0
     )
 
 
@@ -85,31 +94,50 @@ def test_without_a_client_the_local_scheduler_mines(imbalanced, same_fit):
     same_fit(clf, ref)
 
 
-def test_only_rows_joining_the_working_set_are_fetched(imbalanced, monkeypatch):
-    X, y = imbalanced
-    fetched = []
-    real = DaskPool._fetch
+def _counted_pool(X, rows_per_block):
+    """`X` as a Dask array computed block by block on demand (as a pool of
+    features computed from images is), and the list its blocks' computations
+    are counted in."""
+    computed = []
 
-    def spy(self, rows):
-        fetched.append(len(rows))
-        return real(self, rows)
+    def block(lo, hi):
+        computed.append(lo)
+        return X[lo:hi]
 
-    monkeypatch.setattr(DaskPool, "_fetch", spy)
+    parts = [
+        da.from_delayed(
+            dask.delayed(block, pure=False)(lo, min(lo + rows_per_block, len(X))),
+            (min(rows_per_block, len(X) - lo), X.shape[1]),
+            dtype=X.dtype,
+        )
+        for lo in range(0, len(X), rows_per_block)
+    ]
+    return da.concatenate(parts), computed
+
+
+@pytest.mark.parametrize("weighting", ["case_control", None])
+def test_a_pool_computed_on_demand_costs_one_feature_pass_a_round(
+    noisy_pool, weighting
+):
+    """The pilot's rows are fetched once; every later row that joins came
+    back with the pass that drew it, and the last draw's candidates are
+    scored by that pass too: nothing computes the pool's blocks again."""
+    X, y = noisy_pool
+    estimator = LogisticRegression() if weighting else LinearSVC()
+    params = dict(weighting=weighting, max_rounds=4, random_state=0)
+    if weighting is None:
+        params.update(threshold=-1.0, max_hard_per_round=40)
+    lazy, computed = _counted_pool(X, 5000)
+    n_blocks = lazy.numblocks[0]
     with dask.config.set(scheduler="sync"):
-        clf = Bootstrap(
-            LinearSVC(), threshold=-1.0, max_hard_per_round=40, random_state=0
-        ).fit(da.from_array(X, chunks=400), y)
-    added = clf.history_["n_added"]
-    # Round 0 fetches the first working set. The rows later rounds add came
-    # back with the pass that found them (a pool computed on demand would
-    # otherwise compute their blocks again): nothing more is fetched.
-    assert fetched == [int(y.sum()) + clf.history_["n_negatives"][0]]
-    assert sum(added) > 0 and len(added) > 2
-    ref = Bootstrap(
-        LinearSVC(), threshold=-1.0, max_hard_per_round=40, random_state=0
-    ).fit(X, y)
+        clf = HardNegativeMiningClassifier(estimator, **params).fit(lazy, y)
+    n_passes = sum(t > 0 for t in clf.history_["score_time"])
+    assert clf.n_rounds_ >= 2 and sum(clf.history_["n_added"]) > 0
+    # One computation of every block per pass, and the pilot's fetch.
+    assert len(computed) <= (n_passes + 1) * n_blocks
+    ref = HardNegativeMiningClassifier(estimator, **params).fit(X, y)
     np.testing.assert_array_equal(clf.negative_indices_, ref.negative_indices_)
-    np.testing.assert_allclose(clf.estimator_.coef_, ref.estimator_.coef_)
+    np.testing.assert_allclose(clf.decision_function(X), ref.decision_function(X))
 
 
 def test_dask_pools_refuse_what_would_gather_them(imbalanced):

@@ -57,15 +57,30 @@ def _select_block(block, codes, args, offset):
     def count(done, total):
         scored[0] = done
 
+    local = [_local_cut(cut, offset, block.shape[0]) for cut in cuts]
     # NaN scores are counted here and raised once, for the whole pool.
-    selections = ArrayPool.select_unchecked(pools, models, cuts, count)
+    selections = ArrayPool.select_unchecked(pools, models, local, count)
     for selection, cut in zip(selections, cuts, strict=True):
+        rows = selection.rows + offset
         if cut.joins:
             # Computed here already: sent along, not computed again to be
             # fetched when they join the working set.
-            selection.features = _namespace.rows_to_host(block, selection.rows)
-        selection.rows += offset
+            sent = slice(None)
+            if cut.sends is not None:
+                sent = cut.sends(rows, selection.scores)
+            selection.features = _namespace.rows_to_host(block, selection.rows[sent])
+            selection.feature_rows = rows[sent]
+        selection.rows = rows
     return selections, scored[0]
+
+
+def _local_cut(cut, offset, n):
+    """`cut` for a block of `n` rows from `offset`: its watched rows there,
+    in the block's own numbering."""
+    if cut.watch is None:
+        return cut
+    lo, hi = np.searchsorted(cut.watch, (offset, offset + n))
+    return replace(cut, watch=cut.watch[lo:hi] - offset)
 
 
 class DaskPool(Pool):
@@ -210,8 +225,8 @@ class DaskPool(Pool):
         ]
         for pool, selection in zip(pools, selections, strict=True):
             if selection.features is not None:
-                pool._cache.offer(selection.rows, selection.features)
-                selection.features = None
+                pool._cache.offer(selection.feature_rows, selection.features)
+                selection.features = selection.feature_rows = None
         return selections
 
 
