@@ -11,7 +11,23 @@ import pytest
 
 from skhnm import demo
 
-EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.py"))
+# The examples that take over 5 s on 2 cores run with the slow tests (CI
+# runs both), so the default command stays quick.
+_SLOW_EXAMPLES = {
+    "plot_dask_pool.py",
+    "plot_face_detection.py",
+    "plot_lazy_window_pool.py",
+    "plot_memmap_pool.py",
+    "plot_multiclass_detection.py",
+}
+EXAMPLES = [
+    pytest.param(
+        path,
+        id=path.name,
+        marks=[pytest.mark.slow] if path.name in _SLOW_EXAMPLES else [],
+    )
+    for path in sorted((Path(__file__).parents[1] / "examples").glob("*.py"))
+]
 
 
 def test_demo_rows_compare_the_methods():
@@ -60,7 +76,7 @@ def test_demo_module_runs_from_the_command_line():
         assert out.count(method) == 1
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
+@pytest.mark.parametrize("script", EXAMPLES)
 def test_example_runs(script, capsys, monkeypatch):
     # The lazily computed pool's size (200,000 windows by default).
     monkeypatch.setenv("SKHNM_EXAMPLE_WINDOWS", "60000")
