@@ -544,7 +544,9 @@ def _device_pass(X, scorer, chunk_codes, cuts, scoring, progress, n_total):
     """
     xp, n_rows = scorer.xp, X.shape[0]
     n_models = len(chunk_codes)
-    step = scoring.batch_size or device_batch_size(X, n_models, xp)
+    step = scoring.batch_size or device_batch_size(
+        X, n_models, _namespace.free_device_bytes(xp)
+    )
     device = _namespace.device_of(X)
     capacity = initial_capacity(n_rows)
     while True:
@@ -567,15 +569,15 @@ def _device_pass(X, scorer, chunk_codes, cuts, scoring, progress, n_total):
     return selections  # compiled, every model: a Selection's default
 
 
-def device_batch_size(X, n_models, xp):
-    """Rows per chunk of a pool that lives on a device.
+def device_batch_size(X, n_models, free):
+    """Rows per chunk of a pool that lives on a device with `free` bytes
+    free (:func:`skhnm._namespace.free_device_bytes`; None: unknown).
 
     A chunk is a view of the pool; what it allocates is a few numbers a row
     and detector (scores, their float64 copy, codes), so chunks take a
     share of the device's free memory: on a GPU, often the whole pool.
     Without a reading of free memory, :func:`auto_batch_size`'s device size.
     """
-    free = _namespace.free_device_bytes(xp)
     if free is None:
         return auto_batch_size(X, device=True)
     per_row = n_models * _DEVICE_BYTES_PER_SCORE

@@ -173,14 +173,17 @@ def test_float32_chunks_are_scored_in_float32(fitted, data):
     assert scorer(np.rint(X).astype(np.int64), np).dtype == np.float64
 
 
-def test_kernel_blocks_bound_memory_without_changing_scores(fitted, data, monkeypatch):
+def test_kernel_blocks_bound_memory_without_changing_scores(fitted, data):
     X, _ = data
     model = fitted["svc_rbf"]
-    whole = compile_scorer(model, "decision_function", 1)(X, np)
-    # Blocks of 3 rows against all support vectors.
-    monkeypatch.setattr(_compiled, "_KERNEL_BLOCK", 3 * model.support_.size)
-    blocked = compile_scorer(model, "decision_function", 1)(X, np)
-    np.testing.assert_allclose(blocked, whole, rtol=1e-9, atol=1e-12)
+    # A chunk of several Gram blocks (each _KERNEL_BLOCK entries against
+    # all support vectors), ending in a partial one.
+    rows = 2 * _compiled._KERNEL_BLOCK // model.support_.size + 7
+    chunk = np.resize(X, (rows, X.shape[1]))
+    blocked = compile_scorer(model, "decision_function", 1)(chunk, np)
+    np.testing.assert_allclose(
+        blocked, model.decision_function(chunk), rtol=1e-9, atol=1e-9
+    )
 
 
 class SubclassedLR(LogisticRegression):

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-import skhnm._device_cut
 from skhnm._device_cut import DeviceCut, initial_capacity
 from skhnm._pools import Scoring, as_pool, select_jointly
 from skhnm._scoring import device_batch_size
@@ -114,7 +113,7 @@ def detectors(imbalanced):
 
 @pytest.mark.parametrize("batch_size", [None, 64])
 def test_a_joint_pass_on_a_namespace_pool_is_the_numpy_pass_and_crosses_once(
-    detectors, crossings, monkeypatch, batch_size
+    detectors, crossings, batch_size
 ):
     X, y, models = detectors
     cuts = [Cut(-5.0), Cut(-5.0, k=30)]
@@ -131,9 +130,9 @@ def test_a_joint_pass_on_a_namespace_pool_is_the_numpy_pass_and_crosses_once(
     reference = select_jointly(views(X), models, cuts)
     pool = xps.asarray(X)
     device_views = views(pool)
-    # Buffers too small for the first try: the pass runs again, once.
-    monkeypatch.setattr(skhnm._device_cut, "CAPACITY_SHARE", 1e-9)
-    monkeypatch.setattr(skhnm._device_cut, "_MIN_CAPACITY", 5)
+    # More hard rows than the first try's buffers hold (initial_capacity:
+    # 1,024 of 2,000 rows): the pass runs again, once.
+    assert min(s.n_hard for s in reference) > initial_capacity(X.shape[0])
     crossings.clear()
     got = select_jointly(device_views, models, cuts)
     for a, b in zip(got, reference, strict=True):
@@ -147,10 +146,8 @@ def test_a_joint_pass_on_a_namespace_pool_is_the_numpy_pass_and_crosses_once(
     assert crossings == [(2, 3), (2, 3), (2, 2), (2, width), (2, width)]
 
 
-def test_device_chunks_follow_free_memory(monkeypatch):
+def test_device_chunks_follow_free_memory():
     X = xps.zeros((10, 4))
-    monkeypatch.setattr(skhnm._namespace, "free_device_bytes", lambda xp: None)
-    assert device_batch_size(X, 1, xps) > 0
-    monkeypatch.setattr(skhnm._namespace, "free_device_bytes", lambda xp: 2**30)
-    assert device_batch_size(X, 1, xps) == 2**28 // 32
-    assert device_batch_size(X, 4, xps) == 2**28 // 128
+    assert device_batch_size(X, 1, None) > 0  # free memory unknown
+    assert device_batch_size(X, 1, 2**30) == 2**28 // 32
+    assert device_batch_size(X, 4, 2**30) == 2**28 // 128

@@ -1,5 +1,6 @@
 """Multiclass mining: one detector per class over one background pool."""
 
+import contextlib
 import pickle
 
 import array_api_strict
@@ -20,6 +21,7 @@ from sklearn.utils.estimator_checks import (
     check_classifiers_one_label,
     check_classifiers_train,
 )
+from threadpoolctl import threadpool_limits
 
 from skhnm import (
     HardNegativeMiningClassifier,
@@ -229,34 +231,45 @@ def test_predict_from_probabilities_only(detection):
 # ------------------------------------------------------- one pass a round
 
 
-def test_one_pass_per_round_scores_each_row_once(detection, monkeypatch):
-    import skhnm._pools._host as host
-    import skhnm._scoring as engine
-
+def test_one_pass_per_round_scores_each_row_once(detection):
+    """On a pool that computes its blocks when read (as windows' features
+    are), the blocks computed count the passes: one a round for all the
+    detectors, each block read once a pass, and each detector's first
+    working set fetched once."""
+    dask = pytest.importorskip("dask")
+    da = pytest.importorskip("dask.array")
     X, y = detection
-    passes, rows_read = [], []
-    real_pass, real_read = host.select_pass, engine.read_block
+    computed = []
 
-    def spy_pass(X_, scoring, chunk_codes, n_total, models, cuts, progress=None):
-        passes.append(len(models))
-        rows_read.append(0)
-        return real_pass(X_, scoring, chunk_codes, n_total, models, cuts, progress)
+    def block(lo, hi):
+        computed.append(lo)
+        return X[lo:hi]
 
-    def spy_read(X_, lo, hi, rows=None):
-        block = real_read(X_, lo, hi, rows)
-        if rows_read:
-            rows_read[-1] += block.shape[0]
-        return block
-
-    monkeypatch.setattr(host, "select_pass", spy_pass)
-    monkeypatch.setattr(engine, "read_block", spy_read)
-    clf = _mc(min_hard_per_round=1, batch_size=256).fit(X, y)
-    n_rounds = max(clf.n_rounds_.values())
-    assert len(passes) == n_rounds + 1 >= 2
-    # Each pass scores with every detector still mining, and reads a row once.
-    for rnd, n_models in enumerate(passes):
-        assert n_models == sum(r >= rnd for r in clf.n_rounds_.values())
-    assert all(0 < n <= X.shape[0] for n in rows_read)
+    step = 500
+    lazy = da.concatenate(
+        [
+            da.from_delayed(
+                dask.delayed(block, pure=False)(lo, min(lo + step, len(X))),
+                (min(step, len(X) - lo), X.shape[1]),
+                dtype=X.dtype,
+            )
+            for lo in range(0, len(X), step)
+        ]
+    )
+    with dask.config.set(scheduler="sync"):
+        clf = _mc(min_hard_per_round=1, max_rounds=4).fit(lazy, y)
+    n_passes = max(clf.n_rounds_.values()) + 1
+    assert n_passes >= 2 and len(clf.estimators_) == 3
+    n_blocks = lazy.numblocks[0]
+    # A pass a round computes every block once (three detectors with a pass
+    # each would compute it three times); each detector fetched its first
+    # working set once, and the rows mined later came with the passes.
+    assert len(computed) <= (n_passes + len(clf.estimators_)) * n_blocks
+    ref = _mc(min_hard_per_round=1, max_rounds=4).fit(X, y)
+    for k in (1, 2, 3):
+        np.testing.assert_array_equal(
+            clf.negative_indices_[k], ref.negative_indices_[k]
+        )
 
 
 @pytest.mark.parametrize(
@@ -378,16 +391,15 @@ def _same_runs(a, b):
     ],
 )
 @pytest.mark.parametrize("make", [SVC, LogisticRegression], ids=["svc", "linear"])
-def test_same_run_across_layouts_and_backends(detection, layout, make, monkeypatch):
+def test_same_run_across_layouts_and_backends(detection, layout, make):
     X, y = detection
     reference = _mc(make(), min_hard_per_round=1).fit(X, y)
     params, data, target = {}, X, y
+    limits = contextlib.nullcontext()
     if layout == "chunk_threads":
         # A stacked linear pass puts its chunks on half BLAS's threads: as
         # on an 8-core machine, with small chunks.
-        import skhnm._scoring
-
-        monkeypatch.setattr(skhnm._scoring, "blas_thread_count", lambda: 8)
+        limits = threadpool_limits(8, user_api="blas")
         params["batch_size"] = 64
     elif layout == "batch_size":
         params["batch_size"] = 97
@@ -402,7 +414,8 @@ def test_same_run_across_layouts_and_backends(detection, layout, make, monkeypat
     else:
         da = pytest.importorskip("dask.array")
         data, target = da.from_array(X, chunks=700), da.from_array(y, chunks=700)
-    clf = _mc(make(), min_hard_per_round=1, **params).fit(data, target)
+    with limits:
+        clf = _mc(make(), min_hard_per_round=1, **params).fit(data, target)
     _same_runs(reference, clf)
     if layout == "dask":
         lazy = clf.decision_function(data[:50])

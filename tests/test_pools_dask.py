@@ -34,9 +34,7 @@ def _cluster(**kwargs):
 @pytest.fixture(scope="module")
 def noisy_pool():
     """30,000 rows, 2% positives, 1% of labels flipped: several rounds."""
-    return make_classification(
-        30_000, 10, weights=[0.98], flip_y=0.01, random_state=0
-    )
+    return make_classification(30_000, 10, weights=[0.98], flip_y=0.01, random_state=0)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
+from threadpoolctl import threadpool_limits
 
 from skhnm._pools import Scoring, as_pool
 from skhnm._scoring import (
@@ -288,11 +289,11 @@ def test_a_binary_pass_on_its_own_threads_cuts_as_one_thread(
     working = np.arange(0, X.shape[0], 7)
 
     def select(n_blas, batch_size):
-        monkeypatch.setattr(skhnm._scoring, "blas_thread_count", lambda: n_blas)
         pool = as_pool(data).view(Scoring("decision_function", 1, batch_size), "i2")
         pool.start(np.empty(0, dtype=int), np.empty(0, dtype=int))
         pool.enter(working, 0)
-        return pool.select(model, cut)
+        with threadpool_limits(n_blas, user_api="blas"):
+            return pool.select(model, cut)
 
     seen = []
     compiled_call = skhnm._scoring.JointScorer.__call__
