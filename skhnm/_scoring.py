@@ -57,6 +57,11 @@ class Scoring:
 _CHUNK_BYTES = 8 * 2**20
 _MIN_BATCH, _MAX_BATCH = 256, 65_536
 _DEVICE_CHUNK_BYTES = 128 * 2**20
+# Chunks an estimator's own method scores: each call costs it a fixed
+# overhead (validation, a thread pool's dispatch for forests, OpenMP's
+# start for HGB), so they are longer than a compiled scorer's.
+_OWN_METHOD_CHUNK_BYTES = 64 * 2**20
+_OWN_METHOD_MAX_BATCH = 2**20
 # A pool living on a device is cut in chunks whose temporaries take at most
 # this share of the device's free memory, at about this many bytes a row and
 # detector.
@@ -113,7 +118,7 @@ def _blas_controller():
     return _controller[0]
 
 
-def auto_batch_size(X, device=False, keeps_sparse=False):
+def auto_batch_size(X, device=False, keeps_sparse=False, own_method=False):
     """Rows per chunk so that a chunk holds about `_CHUNK_BYTES` of data.
 
     On a device (`device=True`) chunks are `_DEVICE_CHUNK_BYTES`: a chunk
@@ -123,7 +128,10 @@ def auto_batch_size(X, device=False, keeps_sparse=False):
     by its stored entries per row, not its width: sized by width, a wide
     pool with few entries a row would be cut into chunks so short that
     slicing them costs more than their products. Chunks that an
-    estimator's own method may densify keep the width's bound.
+    estimator's own method may densify keep the width's bound. Chunks an
+    estimator's own method scores (`own_method`) hold about
+    `_OWN_METHOD_CHUNK_BYTES`: its per-call overhead then vanishes (a 1-D
+    pool of documents, whose rows' sizes are unknown, keeps `_MAX_BATCH`).
     """
     # A 1-D pool (documents) counts as one column: its rows' sizes are the
     # estimator's business, and its own transform makes each chunk anew.
@@ -137,6 +145,12 @@ def auto_batch_size(X, device=False, keeps_sparse=False):
         row_bytes = max(1, math.ceil(per_row))
     if device:
         return int(np.clip(_DEVICE_CHUNK_BYTES // row_bytes, _MIN_BATCH, 2**22))
+    if own_method and len(shape) > 1:
+        return int(
+            np.clip(
+                _OWN_METHOD_CHUNK_BYTES // row_bytes, _MIN_BATCH, _OWN_METHOD_MAX_BATCH
+            )
+        )
     return int(np.clip(_CHUNK_BYTES // row_bytes, _MIN_BATCH, _MAX_BATCH))
 
 
@@ -149,7 +163,10 @@ class _Chunking:
     def batch_size(self, X, batch_size=None):
         """Rows per chunk: `batch_size`, else :func:`auto_batch_size`'s."""
         return batch_size or auto_batch_size(
-            X, device=self.xp is not np, keeps_sparse=self.compiled
+            X,
+            device=self.xp is not np,
+            keeps_sparse=self.compiled,
+            own_method=not self.compiled,
         )
 
     def n_threads(self, n_jobs):
