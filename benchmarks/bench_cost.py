@@ -23,9 +23,10 @@ The cost issue's cases, each printed with its target, met or MISSED:
   (CSR), LogisticRegression (target: at most 0.5 of the full fit at its
   average precision -0.005).
 
-Every fit runs in a process of its own, which loads the data and then
-fits, so that its peak resident memory is its own: "extra memory" is the
-peak during the fit less the resident memory before it. The profile splits
+Every fit runs in a process of its own, which loads the data, warms up
+(a fit on 1,000 rows starts the imports and thread pools) and then fits:
+"extra memory" is the peak resident memory during the fit (VmHWM, reset
+just before it) less the resident memory before it. The profile splits
 the default's fit by its ``history_``: the pilot's fit (round 0), the later
 fits (each gathers its working set first), the passes (scoring the pool and
 drawing), and the rest (input checks, set-up). Writes ``cost.md`` and
@@ -34,7 +35,6 @@ drawing), and the rest (input checks, set-up). Writes ``cost.md`` and
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -66,10 +66,18 @@ def _make(spec):
     return eval(call, namespace)
 
 
-def _rss_now():
-    """Resident memory now, in bytes (Linux)."""
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * resource.getpagesize()
+def _status(field):
+    """A field of /proc/self/status in bytes (Linux): VmRSS, VmHWM."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def _reset_peak():
+    """Start the peak resident memory (VmHWM) afresh from now: the rusage
+    maximum would carry the parent's, inherited across fork and exec."""
+    Path("/proc/self/clear_refs").write_text("5")
 
 
 def child(folder, spec, method):
@@ -95,11 +103,12 @@ def child(folder, spec, method):
     # Imports and thread pools the first fit starts are not the fit's cost.
     warm = np.r_[np.flatnonzero(y == 1)[:50], np.flatnonzero(y == 0)[:950]]
     clone(model).fit(X[warm], y[warm])
-    before = _rss_now()
+    _reset_peak()
+    before = _status("VmRSS")
     start = time.perf_counter()
     model.fit(X, y)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _status("VmHWM")
     scores = (
         model.decision_function(X_test)
         if hasattr(model, "decision_function")
