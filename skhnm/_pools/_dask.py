@@ -196,8 +196,16 @@ class DaskPool(Pool):
         import dask
 
         first = pools[0]
-        # One graph key for the models: not copied into every task.
-        args = dask.delayed((list(models), first.scoring, list(cuts)), pure=True)
+        args = (list(models), first.scoring, list(cuts))
+        client = _active_client()
+        if client is not None:
+            # Sent to the workers beside the graph: the cuts may carry the
+            # last draw's candidates, O(candidates), which a graph would push
+            # through the scheduler at every pass ("Sending large graph").
+            args = client.scatter([args], hash=False)[0]
+        else:
+            # One graph key for the models: not copied into every task.
+            args = dask.delayed(args, pure=True)
         blocks = first.X.to_delayed().ravel()
         codes = [pool._codes.to_delayed().ravel() for pool in pools]
         offsets = np.cumsum((0, *first.X.chunks[0]))[:-1]
@@ -255,12 +263,7 @@ def _compute(tasks, progress, total):
 
     if progress is None:
         return dask.compute(*tasks)
-    try:
-        from distributed import as_completed, get_client
-
-        client = get_client()
-    except (ImportError, ValueError):
-        client = None
+    client = _active_client()
     done = [0]
 
     def report(part):
@@ -269,6 +272,8 @@ def _compute(tasks, progress, total):
             progress(done[0], total)
 
     if client is not None:
+        from distributed import as_completed
+
         futures = client.compute(tasks)
         for future in as_completed(futures):
             report(future.result())
@@ -284,6 +289,19 @@ def _compute(tasks, progress, total):
 
     with _Report():
         return dask.compute(*tasks)
+
+
+def _active_client():
+    """The distributed client that computes Dask graphs now, or None where
+    a local scheduler does (none exists, or ``dask.config`` names one)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        return None
+    from dask.base import get_scheduler
+
+    owner = getattr(get_scheduler(), "__self__", None)
+    return owner if isinstance(owner, Client) else None
 
 
 def predict_lazily(estimator, method, X, classes):
