@@ -406,7 +406,9 @@ class SampledRun(RunRecord):
                 f = self.floor
                 pi_prev = kept(q_prev, model.threshold, model.evict_below)
                 self.lift = np.log(f + (1.0 - f) * pi_prev) - math.log(f)
-                outside = self.pool.is_outside(prev)
+                # Candidates are negatives, each in the working set or
+                # outside: known here, not asked of a pool on a cluster.
+                outside = ~member(prev, self.work)
                 watch, lift = prev[outside], self.lift[outside]
             draw = DrawFilter(
                 self.key, t, self.family, self.evict_below,
@@ -455,7 +457,7 @@ class SampledRun(RunRecord):
         if not self.corrects or model.drawer is None:
             return rows, s, self._scores(model, self.work)
         prev, _ = self.candidates
-        prev_out = prev[self.pool.is_outside(prev)]
+        prev_out = prev[~member(prev, self.work)]
         lacking = prev_out[~member(prev_out, rows)]
         if lacking.size:
             rows = merge(rows, lacking)
