@@ -253,7 +253,7 @@ class Selector:
         if n_hard is None:
             n_hard = index.shape[0]
         picked = None
-        if n_hard:
+        if index.shape[0]:  # hard rows, or watched ones
             picked = xp.take(scores, index)
             kth = self._kth
             if cut.k is not None and xp is np and n_hard > cut.k:

@@ -19,6 +19,20 @@ def select(scores, cut, chunk, xp=np, outside=None, order=None):
     return selector.finish().checked()
 
 
+@pytest.mark.parametrize("chunk", [2, 3, 100])
+def test_watched_rows_come_back_with_their_scores_but_are_not_hard(chunk):
+    scores = np.array([0.0, 0.9, -1.0, 0.1, 2.0, -3.0, 0.7, -0.5])
+    outside = np.array([True, True, True, True, True, False, True, True])
+    # Rows 2 and 7 score below the cut, some in chunks with no hard row;
+    # row 5 is watched but in a working set.
+    sel = select(scores, Cut(0.5, watch=np.array([2, 5, 7])), chunk, outside=outside)
+    np.testing.assert_array_equal(sel.rows, [1, 2, 4, 6, 7])
+    np.testing.assert_array_equal(sel.scores, scores[[1, 2, 4, 6, 7]])
+    assert sel.n_hard == 3
+    with pytest.raises(ValueError, match="not both"):
+        Cut(0.5, k=2, watch=np.array([1]))
+
+
 def test_the_threshold_is_strict_and_masked_rows_never_count():
     scores = np.array([0.0, 0.5, 0.50001, 1.0, 2.0, 0.7])
     outside = np.array([True, True, True, True, False, True])
