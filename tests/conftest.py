@@ -220,3 +220,27 @@ def task():
         random_state=1,
     )
     return X, y
+
+
+def counted_lazy_pool(X, rows_per_block):
+    """`X` as a Dask array computed block by block on demand (as a pool of
+    features computed from images is), and the list its blocks' computations
+    are counted in."""
+    import dask
+    import dask.array as da
+
+    computed = []
+
+    def block(lo, hi):
+        computed.append(lo)
+        return X[lo:hi]
+
+    parts = [
+        da.from_delayed(
+            dask.delayed(block, pure=False)(lo, min(lo + rows_per_block, len(X))),
+            (min(rows_per_block, len(X) - lo), X.shape[1]),
+            dtype=X.dtype,
+        )
+        for lo in range(0, len(X), rows_per_block)
+    ]
+    return da.concatenate(parts), computed

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse
+from conftest import counted_lazy_pool
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -237,25 +238,8 @@ def test_one_pass_per_round_scores_each_row_once(detection):
     detectors, each block read once a pass, and each detector's first
     working set fetched once."""
     dask = pytest.importorskip("dask")
-    da = pytest.importorskip("dask.array")
     X, y = detection
-    computed = []
-
-    def block(lo, hi):
-        computed.append(lo)
-        return X[lo:hi]
-
-    step = 500
-    lazy = da.concatenate(
-        [
-            da.from_delayed(
-                dask.delayed(block, pure=False)(lo, min(lo + step, len(X))),
-                (min(step, len(X) - lo), X.shape[1]),
-                dtype=X.dtype,
-            )
-            for lo in range(0, len(X), step)
-        ]
-    )
+    lazy, computed = counted_lazy_pool(X, 500)
     with dask.config.set(scheduler="sync"):
         clf = _mc(min_hard_per_round=1, max_rounds=4).fit(lazy, y)
     n_passes = max(clf.n_rounds_.values()) + 1

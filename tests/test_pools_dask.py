@@ -4,6 +4,7 @@ from functools import partial
 
 import numpy as np
 import pytest
+from conftest import counted_lazy_pool
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC, LinearSVC
@@ -92,27 +93,6 @@ def test_without_a_client_the_local_scheduler_mines(imbalanced, same_fit):
     same_fit(clf, ref)
 
 
-def _counted_pool(X, rows_per_block):
-    """`X` as a Dask array computed block by block on demand (as a pool of
-    features computed from images is), and the list its blocks' computations
-    are counted in."""
-    computed = []
-
-    def block(lo, hi):
-        computed.append(lo)
-        return X[lo:hi]
-
-    parts = [
-        da.from_delayed(
-            dask.delayed(block, pure=False)(lo, min(lo + rows_per_block, len(X))),
-            (min(rows_per_block, len(X) - lo), X.shape[1]),
-            dtype=X.dtype,
-        )
-        for lo in range(0, len(X), rows_per_block)
-    ]
-    return da.concatenate(parts), computed
-
-
 @pytest.mark.parametrize("weighting", ["case_control", None])
 def test_a_pool_computed_on_demand_costs_one_feature_pass_a_round(
     noisy_pool, weighting
@@ -125,7 +105,7 @@ def test_a_pool_computed_on_demand_costs_one_feature_pass_a_round(
     params = dict(weighting=weighting, max_rounds=4, random_state=0)
     if weighting is None:
         params.update(threshold=-1.0, max_hard_per_round=40)
-    lazy, computed = _counted_pool(X, 5000)
+    lazy, computed = counted_lazy_pool(X, 5000)
     n_blocks = lazy.numblocks[0]
     with dask.config.set(scheduler="sync"):
         clf = HardNegativeMiningClassifier(estimator, **params).fit(lazy, y)
