@@ -152,7 +152,9 @@ PARAMETERS = """\
           model that drew the working set (`pilot_`) is evaluated too; the
           others (margin losses) are fitted with weights 1 / P(x), bounded
           by 1 / f (a negative once drawn stays in their working set, with
-          the largest P it has had). A margin estimator whose fit takes no
+          the largest P it has had; scaled to mean 1 for an estimator that
+          averages its loss, such as SGDClassifier, so that its `alpha`
+          weighs as in the full fit). A margin estimator whose fit takes no
           `sample_weight` is a TypeError naming `weighting`. In multiclass
           mining every detector draws this way, all of them by the same
           uniforms (one background draw: a row is in detector k's set when
@@ -165,7 +167,8 @@ PARAMETERS = """\
           weighted as the stratified sample of the pool they are
           (Horvitz-Thompson): mined negatives weigh 1, and each random
           negative never found hard stands for ``n_not_mined / n_random``
-          negatives. The weights multiply `sample_weight` and reach every
+          negatives (scaled to mean 1 for an estimator that averages its
+          loss, as above). The weights multiply `sample_weight` and reach every
           weighted step of a Pipeline (with metadata routing, request
           ``sample_weight`` on the final step). The random negatives are
           never evicted, and `sampler` must draw uniformly

@@ -17,7 +17,7 @@ from sklearn.utils.validation import _check_method_params
 
 from . import _frames
 from ._rows import member
-from ._steps import final_step
+from ._steps import averages_loss, final_step
 
 # Seeds drawn for the estimator, the sampler and the guard: int32, as
 # every random_state takes.
@@ -114,6 +114,9 @@ class EstimatorLearner:
     With `warm`, a round's fit starts from the previous round's solution
     where :func:`warm_start` knows how. `weight_keys` name the fit
     parameters that carry the mining weights (:mod:`skhnm._weighting`).
+    An estimator that averages its weighted loss gets them scaled to mean
+    1: their sum estimates the pool's size, and the full fit's mean loss
+    is their mean (:func:`skhnm._steps.averages_loss`).
 
     Parameters
     ----------
@@ -149,6 +152,7 @@ class EstimatorLearner:
         self.params = params
         self.warm = warm
         self.weight_keys = weight_keys
+        self.averages = averages_loss(self.base)
         self.validate = validation
         self.previous = None
 
@@ -165,6 +169,10 @@ class EstimatorLearner:
             restore = warm_start(est, self.previous)
         params = _check_method_params(self.pool.X, self.params, rows)
         if weights is not None:
+            if self.averages:
+                # Unscaled, the loss would outweigh the penalty (alpha) by
+                # the pool's size over the set's, and SGD's steps with it.
+                weights = weights * (weights.size / weights.sum())
             for key in self.weight_keys:
                 user = params.get(key)
                 params[key] = weights if user is None else np.asarray(user) * weights

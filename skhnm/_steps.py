@@ -29,3 +29,19 @@ def final_loss(estimator):
         return "hinge"
     loss = getattr(final, "loss", None)
     return loss if isinstance(loss, str) else None
+
+
+def averages_loss(estimator):
+    """Whether the final step's objective is its sample weights' *mean*
+    loss plus a penalty that does not scale with them (the stochastic
+    gradient family: SGDClassifier, Perceptron, PassiveAggressive). The
+    others sum the weighted loss (LogisticRegression, the SVMs: ``C *
+    sum``) or divide the penalty by the weights' total (MLPClassifier), so
+    inverse-probability weights give them the full data's objective as
+    they are."""
+    from sklearn import linear_model
+
+    _, final = final_step(estimator)
+    names = ("SGDClassifier", "Perceptron", "PassiveAggressiveClassifier")
+    family = tuple(getattr(linear_model, n) for n in names if hasattr(linear_model, n))
+    return isinstance(final, family)

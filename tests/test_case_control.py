@@ -11,7 +11,7 @@ from imblearn.under_sampling import NearMiss, RandomUnderSampler
 from scipy.special import expit, logit
 from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
@@ -197,6 +197,38 @@ def test_a_margin_classifier_is_fitted_with_bounded_weights(noisy, recording):
     # kept surely, weigh 1.
     assert np.any(w[~positives] == 1.0) and w[~positives].max() > 2.0
     assert rec.history_["effective_size"][1] < rows.size
+
+
+class _WeightsSeen(SGDClassifier):
+    """SGDClassifier that keeps the sample weights of its fits."""
+
+    seen = []
+
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        self.seen.append(np.asarray(sample_weight, dtype=float))
+        return super().fit(X, y, coef_init, intercept_init, sample_weight)
+
+
+def test_an_estimator_averaging_its_loss_gets_weights_of_mean_one(noisy):
+    # SGD minimises the weights' mean loss plus alpha * penalty: weights
+    # 1 / P, which sum to about the pool's size, would weaken alpha by the
+    # pool's size over the set's. Scaled to mean 1, the objective is the
+    # full fit's, and the weights keep their ratios.
+    X_train, _, y_train, _ = noisy
+    _WeightsSeen.seen = []
+    clf = HardNegativeMiningClassifier(
+        _WeightsSeen(random_state=0), max_rounds=1, random_state=0
+    ).fit(X_train, y_train)
+    floor = clf.history_["n_negatives"][0] / (y_train == 0).sum()
+    pilot, later = _WeightsSeen.seen
+    for w in (pilot, later):
+        assert w.mean() == pytest.approx(1.0)
+    # The pilot's negatives weigh 1 / floor times its positives.
+    assert np.unique(pilot.round(9)).size == 2
+    assert pilot.max() / pilot.min() == pytest.approx(1.0 / floor)
+    # A sum-of-losses estimator gets 1 / P as it is (tested above).
+    assert later.max() / later.min() <= 1.0 / floor + 1e-9
+    assert later.max() / later.min() > 2.0
 
 
 def test_the_hinge_keeps_the_margin_violators(noisy, recording):
