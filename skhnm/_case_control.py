@@ -359,6 +359,7 @@ class SampledRun(RunRecord):
         self.set_threshold = None  # the threshold it drew at
         self.round_threshold = self.base_threshold  # this round's, before a cap
         self.over_half = None
+        self.n_candidates = None  # rows the last pass kept
         self.notes = list(getattr(self.pool, "notes", ()))
 
     @property
@@ -414,11 +415,18 @@ class SampledRun(RunRecord):
                 self.key, t, self.family, self.evict_below,
                 settings.response_method, watch, lift,
             )  # fmt: skip
+            # The draw's candidates are often most of the pool (every row
+            # with pi > 0), the pilot's always unknown: a device pass that
+            # overflowed its buffers would score the pool again.
+            expect = self.pool.n_outside
+            if self.n_candidates is not None:
+                expect = min(expect, self.n_candidates + self.n_candidates // 4 + 1024)
             cut = Cut(
                 on_scale(candidate_cut(t, self.family), settings.response_method),
                 joins=True,
                 watch=watch,
                 sends=draw,
+                expect=expect,
             )
         # The pass scores with the fitted estimator itself (compiled where it
         # can): where the drawer gave pi = 0, P is the floor, and a corrected
@@ -478,6 +486,7 @@ class SampledRun(RunRecord):
         record, model, rnd = fitted.record, self.model, fitted.record.round
         record.score_time += pass_time
         record.n_scored = selection.n_scored
+        self.n_candidates = selection.rows.size
         if selection.n_scored == 0:
             return self._end(record, "pool_exhausted")
         if not _informative(self.pool, fitted.model, self.positives, selection, None):

@@ -59,6 +59,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from ._memory import release_freed_memory
 from ._pools import select_jointly
 from ._rows import member, merge
 from ._selection import Cut, hardest, outranks
@@ -224,6 +225,11 @@ def mine_jointly(tasks, progress=None):
             pass_time = time.perf_counter() - t0
         for run, fitted, selection in zip(active, fits, selections, strict=True):
             run.step(fitted, selection, pass_time)
+        # A pass's selections and cuts hold O(candidates) arrays (under the
+        # case-control draw, often most of the pool): not through the next
+        # round's fit, whose working set is the peak.
+        del selections, selection, fits, fitted
+        release_freed_memory()
     return [run.result() for run in runs]
 
 

@@ -565,7 +565,8 @@ def _device_pass(X, scorer, chunk_codes, cuts, scoring, progress, n_total):
         X, n_models, _namespace.free_device_bytes(xp)
     )
     device = _namespace.device_of(X)
-    capacity = initial_capacity(n_rows)
+    expected = max((c.expect or 0 for c in cuts), default=0)
+    capacity = max(initial_capacity(n_rows), min(n_rows, expected))
     while True:
         cut = DeviceCut(cuts, xp, device, capacity)
         for lo in range(0, n_rows, step):

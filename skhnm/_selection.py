@@ -42,6 +42,8 @@ class Cut:
     set, and not counted as hard: rows whose scores the run needs from this
     pass (the last draw's candidates). A pass on the host honours it; a
     device pass may not, and the run scores those it lacks itself.
+    `expect` is how many rows the pass is likely to keep: a device pass
+    sizes its buffers for them, as a pass that overflows them is run again.
     """
 
     threshold: float
@@ -49,6 +51,7 @@ class Cut:
     joins: bool = False
     watch: np.ndarray | None = None
     sends: object = None
+    expect: int | None = None
 
     def __post_init__(self):
         if self.k is not None and self.watch is not None:

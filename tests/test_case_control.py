@@ -462,7 +462,9 @@ def test_early_stopping_keeps_the_better_corrected_round(noisy):
 
 
 @pytest.mark.parametrize("estimator", ["lr", "svc"])
-def test_an_array_api_pool_draws_the_numpy_sample(noisy, same_fit, estimator):
+def test_an_array_api_pool_draws_the_numpy_sample(
+    noisy, same_fit, estimator, crossings
+):
     # The GPU path's code, run on the CPU through array-api-strict: the pass
     # cuts where the pool lives and the draw is the same.
     array_api_strict = pytest.importorskip("array_api_strict")
@@ -470,11 +472,17 @@ def test_an_array_api_pool_draws_the_numpy_sample(noisy, same_fit, estimator):
     X_train = X_train.astype(np.float32)
     est = LogisticRegression() if estimator == "lr" else LinearSVC()
     ref = HardNegativeMiningClassifier(est, random_state=0).fit(X_train, y_train)
+    crossings.clear()
     clf = HardNegativeMiningClassifier(est, random_state=0).fit(
         array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
     )
     assert clf.weighting_ == ref.weighting_ == "case_control"
     same_fit(clf, ref)
+    # Each pass crosses its totals (detectors x 3) once: the pool is scored
+    # once a round, though the draw's candidates are most of it (a pass
+    # that overflowed its buffers would be run again, its totals twice).
+    n_passes = sum(n > 0 for n in clf.history_["n_scored"])
+    assert crossings.count((1, 3)) == n_passes >= 2
     np.testing.assert_allclose(
         clf.decision_function(X_test), ref.decision_function(X_test), rtol=1e-5
     )
