@@ -51,9 +51,19 @@ rows), consistently at fit and at prediction.
 import math
 
 import numpy as np
-from scipy.special import expit, log_expit, logit
+from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from ._draw import (
+    MARGIN,
+    DrawFilter,
+    RowLift,
+    candidate_cut,
+    keep_probability,
+    kept,
+    lift_of,
+    log_odds,
+)
 from ._mining import (
     LARGE_POOL,
     Round,
@@ -68,18 +78,14 @@ from ._mining import (
 )
 from ._rows import member, merge
 from ._scoring import positive_scores
-from ._selection import Cut, above
+from ._selection import Cut
 from ._steps import final_loss
 from ._uniform import row_uniforms, stream_key
 
-# pi below this is 0: the pass keeps no row that would be drawn so rarely.
-EPSILON = 1e-3
 # A working set never holds fewer negatives than this (every negative of a
 # smaller pool): fits on fewer rows cost less than a pass, and sampling
 # them saves nothing but adds variance.
 MIN_NEGATIVES = 500
-# The hinge losses' margin, as a negative's decision value.
-MARGIN = -1.0
 # threshold="auto", a decision value, by loss family: one unit above the
 # boundary for a logistic loss, the margin for the hinge, the mirror of the
 # margin for the squared hinge.
@@ -94,43 +100,9 @@ def loss_family(estimator, design):
     return loss if loss in ("hinge", "squared_hinge") else "logistic"
 
 
-def log_odds(scores, response_method):
-    """Decision values as they are; probabilities as their log-odds."""
-    scores = np.asarray(scores, dtype=np.float64)
-    if response_method != "predict_proba":
-        return scores
-    return logit(np.clip(scores, 1e-300, 1.0 - 1e-16))
-
-
 def on_scale(value, response_method):
     """A decision value on the scale of `response_method`'s scores."""
     return float(expit(value)) if response_method == "predict_proba" else value
-
-
-def keep_probability(s, threshold, family="logistic"):
-    """pi(s) of decision values `s` for a round's `threshold`: 1 for the
-    hard negatives, falling with the loss's gradient below, 0 under
-    EPSILON."""
-    s = np.asarray(s, dtype=np.float64)
-    if family == "hinge" or (family == "squared_hinge" and threshold <= MARGIN):
-        # Above the margin by more than noise: a constant model's scores,
-        # all within rounding of it, violate nothing.
-        return (s > above(threshold)).astype(np.float64)
-    if family == "squared_hinge":
-        pi = np.clip((s - MARGIN) / (threshold - MARGIN), 0.0, 1.0)
-    else:
-        pi = np.exp(np.minimum(s - threshold, 0.0))
-    pi[pi < EPSILON] = 0.0
-    return pi
-
-
-def kept(q, threshold, evict_below=None, family="logistic"):
-    """A round's keep probability: pi of scores `q` at `threshold`, 0 below
-    `evict_below` (the floor's uniform share keeps P above 0)."""
-    pi = keep_probability(q, threshold, family)
-    if evict_below is not None:
-        pi[np.asarray(q) < evict_below] = 0.0
-    return pi
 
 
 def inclusion(s, threshold, floor, family="logistic"):
@@ -144,15 +116,6 @@ def _place(rows, some, values):
     out = np.full(rows.size, np.nan)
     out[np.searchsorted(rows, some)] = values
     return out
-
-
-def candidate_cut(threshold, family="logistic"):
-    """The decision value a row must beat to have pi > 0."""
-    if family == "hinge" or (family == "squared_hinge" and threshold <= MARGIN):
-        return threshold
-    if family == "squared_hinge":
-        return MARGIN + EPSILON * (threshold - MARGIN) - 1e-12
-    return threshold + math.log(EPSILON) - 1e-12
 
 
 def budget_threshold(s, threshold, fixed, share, budget, family):
@@ -286,40 +249,6 @@ class CaseControlPredictor(ClassifierMixin, BaseEstimator):
         return self.classes_[(self._towards_last(X) > 0).astype(int)]
 
 
-class DrawFilter:
-    """Which rows of a pass the coming draw may add, decided where the
-    scores are: a superset of the draw, at the round's threshold before
-    any cap (caps only raise it), with the same uniforms. A pool that
-    computes its rows on demand sends these rows' features along with the
-    pass, so that the rows the draw adds are never computed again.
-
-    `watch` (sorted) and `lift` are the last draw's candidates and their
-    correction, ``log P(x) - log floor``, added to their raw log-odds.
-    """
-
-    def __init__(self, key, threshold, family, evict_below, response_method,
-                 watch=None, lift=None):  # fmt: skip
-        self.key, self.threshold, self.family = key, threshold, family
-        self.evict_below, self.response_method = evict_below, response_method
-        self.watch, self.lift = watch, lift
-
-    def scores(self, rows, scores):
-        """Pilot-scale scores of the pass's `rows` (sorted)."""
-        q = log_odds(scores, self.response_method)
-        if self.watch is not None and self.watch.size:
-            at = np.minimum(np.searchsorted(self.watch, rows), self.watch.size - 1)
-            hit = self.watch[at] == rows
-            q = q.copy()  # the pass's own scores stay raw
-            q[hit] += self.lift[at[hit]]
-        return q
-
-    def __call__(self, rows, scores):
-        pi = kept(
-            self.scores(rows, scores), self.threshold, self.evict_below, self.family
-        )
-        return row_uniforms(rows, self.key) < pi
-
-
 class SampledRun(RunRecord):
     """One case-control run, round by round.
 
@@ -356,6 +285,12 @@ class SampledRun(RunRecord):
         self.work_P = np.full(initial.size, self.floor)  # P of the working rows
         self.drawer = None  # the corrected model that drew the working set
         self.candidates = None  # the rows it gave pi > 0 (sorted)
+        # A device pass draws in place: the lifts stay there (`store`),
+        # and the host keeps the working rows' and the leavers' (`watch`).
+        self.in_place = None  # whether the passes draw where the pool lives
+        self.store = RowLift(self.floor) if self.corrects else None
+        self.work_lift = np.zeros(initial.size)
+        self.leavers = None
         self.set_threshold = None  # the threshold it drew at
         self.round_threshold = self.base_threshold  # this round's, before a cap
         self.over_half = None
@@ -400,20 +335,24 @@ class SampledRun(RunRecord):
                 t = float(np.quantile(pos, settings.rank_quantile, method="lower"))
             self.round_threshold = t
             watch = lift = None
-            if self.corrects and model.drawer is not None:
+            if self.in_place and self.corrects:
+                watch, lift = self.leavers
+            elif self.corrects and model.drawer is not None:
                 # The last draw's candidates outside: their correction is not
                 # the floor's, so the pass hands back their scores too.
                 prev, q_prev = self.candidates
                 f = self.floor
                 pi_prev = kept(q_prev, model.threshold, model.evict_below)
-                self.lift = np.log(f + (1.0 - f) * pi_prev) - math.log(f)
+                self.lift = lift_of(pi_prev, f)
                 # Candidates are negatives, each in the working set or
                 # outside: known here, not asked of a pool on a cluster.
                 outside = ~member(prev, self.work)
                 watch, lift = prev[outside], self.lift[outside]
             draw = DrawFilter(
                 self.key, t, self.family, self.evict_below,
-                settings.response_method, watch, lift,
+                settings.response_method, watch, lift, self.store,
+                # Caps raise the threshold after the pass: then the host draws.
+                in_place=settings.max_hard is None and settings.max_negatives is None,
             )  # fmt: skip
             # The draw's candidates are often most of the pool (every row
             # with pi > 0), the pilot's always unknown: a device pass that
@@ -461,6 +400,11 @@ class SampledRun(RunRecord):
         """
         rm = self.settings.response_method
         rows = selection.rows
+        if selection.drawn:  # in place: the rows drawn and their q, lifted
+            if not self.corrects or model.drawer is None:
+                return rows, selection.scores, self._scores(model, self.work)
+            q_work = log_odds(self.pool.score(model.estimator, self.work), rm)
+            return rows, selection.scores, q_work + self.work_lift
         s = log_odds(selection.scores, rm)
         if not self.corrects or model.drawer is None:
             return rows, s, self._scores(model, self.work)
@@ -487,6 +431,11 @@ class SampledRun(RunRecord):
         record.score_time += pass_time
         record.n_scored = selection.n_scored
         self.n_candidates = selection.rows.size
+        drawn = selection.drawn
+        if self.in_place is None:  # the pool's first pass says where it draws
+            self.in_place = drawn
+        elif self.in_place != drawn:
+            raise RuntimeError("a case-control run's passes drew in two places")
         if selection.n_scored == 0:
             return self._end(record, "pool_exhausted")
         if not _informative(self.pool, fitted.model, self.positives, selection, None):
@@ -499,7 +448,10 @@ class SampledRun(RunRecord):
             t = self._capped(s_out, s_work)
             record.cut = on_scale(t, rm)
             pi_out, pi_work = self._keep(s_out, t), self._keep(s_work, t)
-            joins = row_uniforms(rows, self.key) < pi_out
+            if drawn:  # the pass drew: these rows joined
+                joins = np.ones(rows.size, dtype=bool)
+            else:
+                joins = row_uniforms(rows, self.key) < pi_out
             if self.corrects:
                 # The set is the drawer's sample, so that prediction needs
                 # this drawer alone: a row leaves when its keep probability
@@ -519,7 +471,9 @@ class SampledRun(RunRecord):
                 if self.evict_below is not None:  # the cache's line
                     stays = s_work >= self.evict_below
             stays[np.searchsorted(self.work, self.pilot_rows)] = True
-            record.n_hard = int(np.count_nonzero(pi_out == 1.0))
+            record.n_hard = (
+                selection.n_hard if drawn else int(np.count_nonzero(pi_out == 1.0))
+            )
         # The seed's progress rule: hard negatives (kept surely) that the
         # working set lacked. The pilot's draw is always made: it is what
         # makes the sample stand for the pool.
@@ -535,7 +489,14 @@ class SampledRun(RunRecord):
             termination = "early_stopping"
         if termination is not None:
             return self._end(record, termination)
-        if self.corrects:  # every row the next draw's model may keep
+        f = self.floor
+        left, added = self.work[~stays], rows[joins]
+        if self.corrects and drawn:
+            # The pass wrote the lifts of the rows outside; the host keeps
+            # the working rows', and hands the leavers' to the next pass.
+            lifts = np.r_[lift_of(pi_work[stays], f), lift_of(pi_out[joins], f)]
+            self.leavers = (left, lift_of(pi_work[~stays], f))
+        elif self.corrects:  # every row the next draw's model may keep
             out, work = pi_out > 0, pi_work > 0
             both = np.concatenate([rows[out], self.work[work]])
             order = np.argsort(both, kind="stable")
@@ -543,14 +504,15 @@ class SampledRun(RunRecord):
                 both[order],
                 np.concatenate([s_out[out], s_work[work]])[order],
             )
-        left, added = self.work[~stays], rows[joins]
         self.pool.evict(left)
         self.pool.enter(added, rnd + 1)
         record.n_added, record.n_evicted = added.size, left.size
         work = np.concatenate([self.work[stays], added])
-        P = self.floor + (1.0 - self.floor) * np.r_[pi_work[stays], pi_out[joins]]
+        P = f + (1.0 - f) * np.r_[pi_work[stays], pi_out[joins]]
         order = np.argsort(work, kind="stable")
         self.work, self.work_P = work[order], P[order]
+        if self.corrects and drawn:
+            self.work_lift = lifts[order]
         self.drawer, self.set_threshold = model, t
         if (
             self.over_half is None

@@ -84,3 +84,24 @@ def free_device_bytes(xp):
 
 def is_cuda(xp):
     return xp is not None and is_cupy_namespace(xp)
+
+
+def pick(mask, at):
+    """`mask[at]` for a NumPy or any array-API mask."""
+    if isinstance(mask, np.ndarray):
+        return mask[at]
+    return namespace_of(mask).take(mask, at)
+
+
+def count_nonzero(mask):
+    """How many of a NumPy or array-API mask are true, as an int."""
+    if isinstance(mask, np.ndarray):
+        return int(np.count_nonzero(mask))
+    return int(namespace_of(mask).count_nonzero(mask))
+
+
+def flat_nonzero(mask):
+    """Where a NumPy or array-API mask is true, in its namespace."""
+    if isinstance(mask, np.ndarray):
+        return np.flatnonzero(mask)
+    return namespace_of(mask).nonzero(mask)[0]

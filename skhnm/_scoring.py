@@ -38,7 +38,7 @@ from threadpoolctl import ThreadpoolController
 
 from . import _frames, _namespace
 from ._compiled import Scratch, compile_scorer, stack_scorers
-from ._device_cut import DeviceCut, initial_capacity
+from ._device_cut import DeviceCut, DeviceDraw, draws_in_place, initial_capacity
 from ._selection import Selector, check_scores
 
 
@@ -66,7 +66,7 @@ _OWN_METHOD_MAX_BATCH = 2**20
 # this share of the device's free memory, at about this many bytes a row and
 # detector.
 _DEVICE_MEMORY_SHARE = 0.25
-_DEVICE_BYTES_PER_SCORE = 32
+_DEVICE_BYTES_PER_SCORE = 96
 # A chunk is read as one slice when its rows span at most this many times
 # their number; further apart they are gathered (copied).
 _MAX_SPAN = 1.5
@@ -500,9 +500,9 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
 
     def run(lo, hi):
         masks = [codes(lo, hi) < 0 for codes in chunk_codes]
-        counts = [_count(mask) for mask in masks]
+        counts = [_namespace.count_nonzero(mask) for mask in masks]
         outside = masks[0] if single else _any(masks)
-        n_out = counts[0] if single else _count(outside)
+        n_out = counts[0] if single else _namespace.count_nonzero(outside)
         if n_out == 0:
             return 0
         if reads_slice(n_out, hi - lo, scorer.compiled):
@@ -511,12 +511,12 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
             parts = [(read_block(X, lo, hi), lo, masks)]
             keep_mask = [n_k != hi - lo for n_k in counts]
         else:
-            wanted = _nonzero(outside)
+            wanted = _namespace.flat_nonzero(outside)
             parts = (
                 (
                     read_block(X, None, None, at + lo),
                     at + lo,
-                    [_pick(m, at) for m in masks],
+                    [_namespace.pick(m, at) for m in masks],
                 )
                 for at in (
                     wanted[i : min(i + gather_step, n_out)]
@@ -556,8 +556,9 @@ def _device_pass(X, scorer, chunk_codes, cuts, scoring, progress, n_total):
     pool, often), their rows in a working set masked off rather than
     gathered out, and every detector is cut at once by a
     :class:`~skhnm._device_cut.DeviceCut`: nothing waits for the device
-    until the pass ends. Progress is reported by rows read, scaled to
-    `n_total`.
+    until the pass ends. A case-control draw that no cap can change is made
+    in the pass (:class:`~skhnm._device_cut.DeviceDraw`): only the rows it
+    adds cross. Progress is reported by rows read, scaled to `n_total`.
     """
     xp, n_rows = scorer.xp, X.shape[0]
     n_models = len(chunk_codes)
@@ -565,25 +566,40 @@ def _device_pass(X, scorer, chunk_codes, cuts, scoring, progress, n_total):
         X, n_models, _namespace.free_device_bytes(xp)
     )
     device = _namespace.device_of(X)
-    expected = max((c.expect or 0 for c in cuts), default=0)
+    # Case-control draws are made in the pass; the other cuts, fused.
+    draws = {
+        d: DeviceDraw(c, xp, device, n_rows)
+        for d, c in enumerate(cuts)
+        if draws_in_place(c)
+    }
+    plain = [d for d in range(n_models) if d not in draws]
+    at = xp.asarray(plain, dtype=xp.int64, device=device)
+    expected = max((cuts[d].expect or 0 for d in plain), default=0)
     capacity = max(initial_capacity(n_rows), min(n_rows, expected))
+    selections = [None] * n_models
     while True:
-        cut = DeviceCut(cuts, xp, device, capacity)
+        cut = DeviceCut([cuts[d] for d in plain], xp, device, capacity)
         for lo in range(0, n_rows, step):
             hi = min(lo + step, n_rows)
             scores = scorer.score_matrix(read_block(X, lo, hi))
-            codes = [chunk(lo, hi) for chunk in chunk_codes]
-            codes = (
-                xp.expand_dims(codes[0], axis=0) if n_models == 1 else xp.stack(codes)
-            )
-            cut.add(scores, lo, codes)
+            codes = xp.stack([chunk(lo, hi) for chunk in chunk_codes])
+            for d, draw in draws.items():
+                draw.add(scores[d, :], lo, codes[d, :])
+            if plain and draws:  # the fused cut's detectors alone
+                scores, codes = xp.take(scores, at, axis=0), xp.take(codes, at, axis=0)
+            if plain:
+                cut.add(scores, lo, codes)
             if progress is not None:
                 progress(n_total * hi // n_rows, n_total)
-        selections = cut.finish()
-        if selections is not None:
+        for d in list(draws):  # drawn once: a draw rewrites the lifts it read
+            selections[d] = draws.pop(d).finish()
+        found = cut.finish() if plain else []
+        if found is not None:
             break
         # More hard rows than the buffers held: again, with room for all.
         capacity = cut.needed
+    for d, selection in zip(plain, found, strict=True):
+        selections[d] = selection
     return selections  # compiled, every model: a Selection's default
 
 
@@ -591,8 +607,9 @@ def device_batch_size(X, n_models, free):
     """Rows per chunk of a pool that lives on a device with `free` bytes
     free (:func:`skhnm._namespace.free_device_bytes`; None: unknown).
 
-    A chunk is a view of the pool; what it allocates is a few numbers a row
-    and detector (scores, their float64 copy, codes), so chunks take a
+    A chunk is a view of the pool; what it allocates is a dozen numbers a
+    row and detector at most (scores, their float64 copy, codes; a draw's
+    log-odds, lifts, keep probabilities and uniforms), so chunks take a
     share of the device's free memory: on a GPU, often the whole pool.
     Without a reading of free memory, :func:`auto_batch_size`'s device size.
     """
@@ -602,31 +619,12 @@ def device_batch_size(X, n_models, free):
     return max(_MIN_BATCH, int(free * _DEVICE_MEMORY_SHARE) // per_row)
 
 
-def _pick(mask, at):
-    """`mask[at]` for a NumPy or any array-API mask."""
-    if isinstance(mask, np.ndarray):
-        return mask[at]
-    return _namespace.namespace_of(mask).take(mask, at)
-
-
 def _any(masks):
     """Rows outside at least one working set."""
     out = masks[0] | masks[1]
     for mask in masks[2:]:
         out |= mask
     return out
-
-
-def _count(mask):
-    if isinstance(mask, np.ndarray):
-        return int(np.count_nonzero(mask))
-    return int(_namespace.namespace_of(mask).count_nonzero(mask))
-
-
-def _nonzero(mask):
-    if isinstance(mask, np.ndarray):
-        return np.flatnonzero(mask)
-    return _namespace.namespace_of(mask).nonzero(mask)[0]
 
 
 def _into(xp, a):

@@ -84,6 +84,10 @@ class Selection:
     # Features the pass sent along, row by row, and their rows (sorted).
     features: np.ndarray | None = None
     feature_rows: np.ndarray | None = None
+    # The pass drew (a device pass, :class:`~skhnm._draw.DrawFilter`):
+    # `rows` are the rows it added, `scores` their pilot-scale log-odds,
+    # `n_hard` the rows it kept surely.
+    drawn: bool = False
 
     def checked(self):
         """This selection, or the one error for NaN scores."""

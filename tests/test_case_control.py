@@ -15,18 +15,14 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from skhnm import HardNegativeMiningClassifier
-from skhnm._case_control import (
-    EPSILON,
-    MIN_NEGATIVES,
-    inclusion,
-    keep_probability,
-    log_odds,
-)
+from skhnm._case_control import MIN_NEGATIVES, inclusion
+from skhnm._draw import EPSILON, keep_probability, log_odds
 
 
 @pytest.fixture(scope="module")
@@ -461,7 +457,16 @@ def test_early_stopping_keeps_the_better_corrected_round(noisy):
         assert len(clf._corrected.rounds()) == clf.best_round_ + 1
 
 
-@pytest.mark.parametrize("estimator", ["lr", "svc"])
+_ESTIMATORS = {
+    "lr": LogisticRegression(),
+    "svc": LinearSVC(),
+    # Scored by predict_proba: the log-odds are taken where the pool lives.
+    "mlp": MLPClassifier((8,), max_iter=200, random_state=0),
+}
+
+
+@pytest.mark.parametrize("estimator", list(_ESTIMATORS))
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_an_array_api_pool_draws_the_numpy_sample(
     noisy, same_fit, estimator, crossings
 ):
@@ -470,7 +475,7 @@ def test_an_array_api_pool_draws_the_numpy_sample(
     array_api_strict = pytest.importorskip("array_api_strict")
     X_train, X_test, y_train, _ = noisy
     X_train = X_train.astype(np.float32)
-    est = LogisticRegression() if estimator == "lr" else LinearSVC()
+    est = _ESTIMATORS[estimator]
     ref = HardNegativeMiningClassifier(est, random_state=0).fit(X_train, y_train)
     crossings.clear()
     clf = HardNegativeMiningClassifier(est, random_state=0).fit(
@@ -478,11 +483,40 @@ def test_an_array_api_pool_draws_the_numpy_sample(
     )
     assert clf.weighting_ == ref.weighting_ == "case_control"
     same_fit(clf, ref)
-    # Each pass crosses its totals (detectors x 3) once: the pool is scored
-    # once a round, though the draw's candidates are most of it (a pass
-    # that overflowed its buffers would be run again, its totals twice).
-    n_passes = sum(n > 0 for n in clf.history_["n_scored"])
-    assert crossings.count((1, 3)) == n_passes >= 2
+    # The draw is made where the pool lives: each pass crosses its counts
+    # and bounds, then the rows its draw added and their scores, never its
+    # candidates (most of the pool, under a logistic loss). Then the
+    # working rows' scores (the host holds those rows) and the added rows'
+    # features, to fit on.
+    h = clf.history_
+    passes = [
+        i for i, shape in enumerate(crossings[:-1])
+        if shape == (3,) and crossings[i + 1] == (2,)
+    ]  # fmt: skip
+    assert len(passes) == sum(n > 0 for n in h["n_scored"]) >= 2
+    for rnd, at in enumerate(passes):
+        rows, scores, work = crossings[at + 2 : at + 5]
+        assert rows == scores and work == (h["n_negatives"][rnd],)
+        if rnd < len(passes) - 1:  # the last pass's draw ended the run
+            assert rows == (h["n_added"][rnd],)
+            assert crossings[at + 5] == (h["n_added"][rnd], X_train.shape[1])
+    method = "decision_function" if estimator != "mlp" else "predict_proba"
     np.testing.assert_allclose(
-        clf.decision_function(X_test), ref.decision_function(X_test), rtol=1e-5
+        getattr(clf, method)(X_test), getattr(ref, method)(X_test), rtol=1e-5
     )
+
+
+def test_an_array_api_pool_under_a_cap_draws_on_the_host(noisy, same_fit):
+    # A cap raises the threshold once the pass is in, so the pass cannot
+    # draw: its candidates cross and the host draws, as from NumPy.
+    array_api_strict = pytest.importorskip("array_api_strict")
+    X_train, _, y_train, _ = noisy
+    X_train = X_train.astype(np.float32)
+    params = dict(max_negatives=1500, max_rounds=3, random_state=0)
+    ref = HardNegativeMiningClassifier(LogisticRegression(), **params)
+    ref.fit(X_train, y_train)
+    clf = HardNegativeMiningClassifier(LogisticRegression(), **params).fit(
+        array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
+    )
+    same_fit(clf, ref)
+    assert clf.negative_indices_.size <= 1.2 * 1500

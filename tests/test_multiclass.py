@@ -410,6 +410,28 @@ def test_same_run_across_layouts_and_backends(detection, layout, make):
         )
 
 
+@pytest.mark.parametrize("make", [SVC, LogisticRegression], ids=["svc", "linear"])
+def test_the_default_draws_alike_on_an_array_api_pool(detection, make, crossings):
+    # Every detector's draw is made where the pool lives (one pass for all
+    # of them), by the same uniforms: the working sets are NumPy's, and no
+    # candidate's score crosses, only the rows each draw added.
+    X, y = detection
+    reference = _mc(make(), weighting="case_control").fit(X, y)
+    crossings.clear()
+    clf = _mc(make(), weighting="case_control").fit(array_api_strict.asarray(X), y)
+    _same_runs(reference, clf)
+    np.testing.assert_allclose(
+        clf.decision_function(X), reference.decision_function(X), rtol=1e-9
+    )
+    # What crosses is O(working set): its rows' features (to fit on), the
+    # working rows' scores, the rows drawn and the pass's counts.
+    most = max(max(clf.history_[k]["n_negatives"]) for k in clf.estimators_)
+    most += np.bincount(y).max(initial=0, where=np.arange(4) > 0)
+    assert crossings and all(
+        shape[0] <= most and shape[1:] in ((), (X.shape[1],)) for shape in crossings
+    )
+
+
 # --------------------------------------------------- where users put it
 
 
