@@ -461,7 +461,7 @@ _ESTIMATORS = {
     "lr": LogisticRegression(),
     "svc": LinearSVC(),
     # Scored by predict_proba: the log-odds are taken where the pool lives.
-    "mlp": MLPClassifier((8,), max_iter=200, random_state=0),
+    "mlp": MLPClassifier((4,), max_iter=40, random_state=0),
 }
 
 

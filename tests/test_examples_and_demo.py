@@ -16,6 +16,7 @@ from skhnm import demo
 _SLOW_EXAMPLES = {
     "plot_dask_pool.py",
     "plot_face_detection.py",
+    "plot_grid_search.py",
     "plot_lazy_window_pool.py",
     "plot_memmap_pool.py",
     "plot_multiclass_detection.py",
@@ -141,6 +142,7 @@ def test_the_readme_s_tuned_threshold_block_prints_what_it_says(capsys):
     assert capsys.readouterr().out.strip() == _printed_block(heading).strip()
 
 
+@pytest.mark.slow  # the whole demo, 300,000 rows: about 10 s on 2 cores
 def test_the_readme_shows_what_the_demo_prints(capsys):
     demo.main([])
     printed = capsys.readouterr().out
