@@ -520,3 +520,23 @@ def test_an_array_api_pool_under_a_cap_draws_on_the_host(noisy, same_fit):
     )
     same_fit(clf, ref)
     assert clf.negative_indices_.size <= 1.2 * 1500
+
+
+def test_an_array_api_pool_keeps_the_lifts_through_the_rounds(noisy, same_fit):
+    # Five draws, each corrected by the last: the lifts of the rows outside
+    # stay where the pool lives between passes, those of the rows that left
+    # the working set travel back from the host, and every draw is NumPy's.
+    array_api_strict = pytest.importorskip("array_api_strict")
+    X_train, X_test, y_train, _ = noisy
+    X_train = X_train.astype(np.float32)
+    params = dict(threshold=0.0, max_rounds=5, min_hard_per_round=1, random_state=0)
+    ref = HardNegativeMiningClassifier(LogisticRegression(), **params)
+    ref.fit(X_train, y_train)
+    assert ref.n_rounds_ == 5 and sum(ref.history_["n_evicted"]) > 0
+    clf = HardNegativeMiningClassifier(LogisticRegression(), **params).fit(
+        array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
+    )
+    same_fit(clf, ref)
+    np.testing.assert_allclose(
+        clf.predict_proba(X_test), ref.predict_proba(X_test), rtol=1e-9
+    )
