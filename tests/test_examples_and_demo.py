@@ -11,12 +11,13 @@ import pytest
 
 from skhnm import demo
 
-# The examples that take over 5 s on 2 cores run with the slow tests (CI
-# runs both), so the default command stays quick.
+# The examples that take about 5 s or more on 2 cores run with the slow
+# tests (CI runs both), so the default command stays quick.
 _SLOW_EXAMPLES = {
     "plot_dask_pool.py",
     "plot_face_detection.py",
     "plot_grid_search.py",
+    "plot_weighting.py",
     "plot_lazy_window_pool.py",
     "plot_memmap_pool.py",
     "plot_multiclass_detection.py",
@@ -136,6 +137,7 @@ def test_the_readme_quickstart_runs_without_pandas_and_prints_what_it_says():
     assert [line.split(" fit ")[0] for line in out.splitlines()] == strip
 
 
+@pytest.mark.slow  # a cross-validated threshold over mining fits: about 4 s
 def test_the_readme_s_tuned_threshold_block_prints_what_it_says(capsys):
     heading = "Probabilities on the population's scale are small"
     exec(compile(_readme_block(heading), "<README>", "exec"), {})
