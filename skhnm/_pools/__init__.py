@@ -117,7 +117,7 @@ def device_namespace(pool, device):
             "device. "
             "Use device='auto' to fall back to the CPU."
         )
-    if home is not None and not _namespace.is_cuda(home):
+    if home is not None and home is not cuda and not _namespace.is_cuda(home):
         raise ValueError(
             "device='cuda' scores a host pool (NumPy, SciPy sparse, "
             "DataFrame) or a CuPy array; X is an array of the "
