@@ -32,11 +32,22 @@ def stream_key(seed):
 def row_uniforms(rows, key, xp=np):
     """Uniforms in [0, 1) of the global row indices `rows` (any integer
     array of namespace `xp`), float64: ``U = mix(rows * golden + key)``."""
-    z = xp.astype(rows, xp.uint64) if xp is not np else rows.astype(np.uint64)
+    if xp is np:
+        z = rows.astype(np.uint64)
+        golden, mix1, mix2 = _GOLDEN, _MIX1, _MIX2
+    else:
+        z = xp.astype(rows, xp.uint64)
+        # Constants above 2**63 as unsigned arrays: a Python int that large
+        # is not every library's to convert (CuPy's casting differs).
+        device = getattr(rows, "device", None)
+        golden, mix1, mix2, key = (
+            xp.asarray(c, dtype=xp.uint64, device=device)
+            for c in (_GOLDEN, _MIX1, _MIX2, key)
+        )
     with np.errstate(over="ignore"):
-        z = z * _GOLDEN + key
-        z = (z ^ (z >> 30)) * _MIX1
-        z = (z ^ (z >> 27)) * _MIX2
+        z = z * golden + key
+        z = (z ^ (z >> 30)) * mix1
+        z = (z ^ (z >> 27)) * mix2
         z = z ^ (z >> 31)
     # The top 53 bits, as a double in [0, 1).
     top = z >> 11
