@@ -87,6 +87,34 @@ def test_merged_parts_select_what_one_pass_selects():
     assert (merged.n_hard, merged.n_scored) == (whole.n_hard, whole.n_scored)
 
 
+def _with_features(rows, scores, n_scored):
+    rows = np.asarray(rows)
+    features = np.column_stack([rows, -rows]).astype(np.float32)
+    return Selection(rows, np.asarray(scores, float), rows.size, n_scored,
+                     features=features, feature_rows=rows)  # fmt: skip
+
+
+def test_merging_sent_features_copies_only_what_it_must():
+    # The features a pass sent along are its largest arrays: one part's are
+    # taken as they are, and parts in any order come out sorted by row.
+    one = _with_features([2, 5, 9], [0.1, 0.5, 0.2], 10)
+    merged = Selection.merge([one])
+    assert merged.features is one.features
+    np.testing.assert_array_equal(merged.rows, one.rows)
+    low, high = _with_features([1, 4], [0.3, 0.4], 5), one
+    for parts in ([low, high], [high, low]):
+        merged = Selection.merge(parts)
+        np.testing.assert_array_equal(merged.feature_rows, [1, 2, 4, 5, 9])
+        np.testing.assert_array_equal(merged.features[:, 0], merged.feature_rows)
+        np.testing.assert_array_equal(merged.rows, [1, 2, 4, 5, 9])
+        np.testing.assert_allclose(merged.scores, [0.3, 0.1, 0.4, 0.5, 0.2])
+        assert (merged.n_hard, merged.n_scored) == (5, 15)
+    # A cap keeps the features of the k hardest rows only.
+    capped = Selection.merge([high, low], k=2)
+    np.testing.assert_array_equal(capped.feature_rows, [4, 5])
+    np.testing.assert_array_equal(capped.features[:, 0], [4, 5])
+
+
 def test_an_array_api_namespace_selects_what_numpy_selects(crossings):
     xp = pytest.importorskip("array_api_strict")
     rng = np.random.default_rng(2)
