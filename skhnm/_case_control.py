@@ -284,7 +284,7 @@ class SampledRun(RunRecord):
         self.key = stream_key(seed if task.draw_seed is None else task.draw_seed)
         self.work_P = np.full(initial.size, self.floor)  # P of the working rows
         self.drawer = None  # the corrected model that drew the working set
-        self.candidates = None  # the rows it gave pi > 0 (sorted)
+        self.candidates = None  # the rows it gave pi > 0 (sorted), and lifts
         # A device pass draws in place: the lifts stay there (`store`),
         # and the host keeps the working rows' and the leavers' (`watch`).
         self.in_place = None  # whether the passes draw where the pool lives
@@ -340,10 +340,7 @@ class SampledRun(RunRecord):
             elif self.corrects and model.drawer is not None:
                 # The last draw's candidates outside: their correction is not
                 # the floor's, so the pass hands back their scores too.
-                prev, q_prev = self.candidates
-                f = self.floor
-                pi_prev = kept(q_prev, model.threshold, model.evict_below)
-                self.lift = lift_of(pi_prev, f)
+                prev, self.lift = self.candidates
                 # Candidates are negatives, each in the working set or
                 # outside: known here, not asked of a pool on a cluster.
                 outside = ~member(prev, self.work)
@@ -497,13 +494,12 @@ class SampledRun(RunRecord):
             lifts = np.r_[lift_of(pi_work[stays], f), lift_of(pi_out[joins], f)]
             self.leavers = (left, lift_of(pi_work[~stays], f))
         elif self.corrects:  # every row the next draw's model may keep
+            # Kept with their lifts, all the next round needs of them.
             out, work = pi_out > 0, pi_work > 0
             both = np.concatenate([rows[out], self.work[work]])
             order = np.argsort(both, kind="stable")
-            self.candidates = (
-                both[order],
-                np.concatenate([s_out[out], s_work[work]])[order],
-            )
+            lift = np.r_[lift_of(pi_out[out], f), lift_of(pi_work[work], f)]
+            self.candidates = (both[order], lift[order])
         self.pool.evict(left)
         self.pool.enter(added, rnd + 1)
         record.n_added, record.n_evicted = added.size, left.size
