@@ -59,6 +59,7 @@ from ._draw import (
     DrawFilter,
     RowLift,
     candidate_cut,
+    inclusion_lift,
     keep_probability,
     kept,
     lift_of,
@@ -285,11 +286,11 @@ class SampledRun(RunRecord):
         self.work_P = np.full(initial.size, self.floor)  # P of the working rows
         self.drawer = None  # the corrected model that drew the working set
         self.candidates = None  # the rows it gave pi > 0 (sorted), and lifts
-        # A device pass draws in place: the lifts stay there (`store`),
-        # and the host keeps the working rows' and the leavers' (`watch`).
+        # A device pass draws in place: the lifts stay there (`store`), the
+        # working rows' follow from their P, and the leavers' travel back
+        # with the next pass (`watch`).
         self.in_place = None  # whether the passes draw where the pool lives
         self.store = RowLift(self.floor) if self.corrects else None
-        self.work_lift = np.zeros(initial.size)
         self.leavers = None
         self.set_threshold = None  # the threshold it drew at
         self.round_threshold = self.base_threshold  # this round's, before a cap
@@ -397,14 +398,13 @@ class SampledRun(RunRecord):
         """
         rm = self.settings.response_method
         rows = selection.rows
-        if selection.drawn:  # in place: the rows drawn and their q, lifted
-            if not self.corrects or model.drawer is None:
-                return rows, selection.scores, self._scores(model, self.work)
-            q_work = log_odds(self.pool.score(model.estimator, self.work), rm)
-            return rows, selection.scores, q_work + self.work_lift
-        s = log_odds(selection.scores, rm)
+        # Drawn in place, the pass handed back its rows' q, lifted already.
+        s = selection.scores if selection.drawn else log_odds(selection.scores, rm)
         if not self.corrects or model.drawer is None:
             return rows, s, self._scores(model, self.work)
+        if selection.drawn:  # the working rows' lifts follow from their P
+            q_work = log_odds(self.pool.score(model.estimator, self.work), rm)
+            return rows, s, q_work + inclusion_lift(self.work_P, self.floor)
         prev, _ = self.candidates
         prev_out = prev[~member(prev, self.work)]
         lacking = prev_out[~member(prev_out, rows)]
@@ -489,9 +489,8 @@ class SampledRun(RunRecord):
         f = self.floor
         left, added = self.work[~stays], rows[joins]
         if self.corrects and drawn:
-            # The pass wrote the lifts of the rows outside; the host keeps
-            # the working rows', and hands the leavers' to the next pass.
-            lifts = np.r_[lift_of(pi_work[stays], f), lift_of(pi_out[joins], f)]
+            # The pass wrote the lifts of the rows outside; the leavers' go
+            # back to the next pass.
             self.leavers = (left, lift_of(pi_work[~stays], f))
         elif self.corrects:  # every row the next draw's model may keep
             # Kept with their lifts, all the next round needs of them.
@@ -507,8 +506,6 @@ class SampledRun(RunRecord):
         P = f + (1.0 - f) * np.r_[pi_work[stays], pi_out[joins]]
         order = np.argsort(work, kind="stable")
         self.work, self.work_P = work[order], P[order]
-        if self.corrects and drawn:
-            self.work_lift = lifts[order]
         self.drawer, self.set_threshold = model, t
         if (
             self.over_half is None

@@ -120,10 +120,7 @@ class DeviceCut:
             axis=1,
         )
         self.counts = self.counts + count
-        self.low = xp.minimum(self.low, xp.min(xp.where(outside, wide, _BIG), axis=1))
-        self.high = xp.maximum(
-            self.high, xp.max(xp.where(outside, wide, -_BIG), axis=1)
-        )
+        self.low, self.high = _widened(xp, self.low, self.high, wide, outside, 1)
         for d in range(hard.shape[0]):
             index = xp.nonzero(hard[d, :])[0]
             at, n = (
@@ -155,7 +152,7 @@ class DeviceCut:
         for d, cut in enumerate(self.cuts):
             n, n_nan, n_scored = (int(v) for v in totals[d])
             low, high = float(bounds[0, d]), float(bounds[1, d])
-            tie = high if n_scored and _tied(low, high) else None
+            tie = _common_score(n_scored, low, high)
             held = Selection(
                 np.asarray(rows[d, :n], dtype=np.intp),
                 np.asarray(scores[d, :n], dtype=np.float64),
@@ -167,6 +164,20 @@ class DeviceCut:
             # The host's k and row order, as for the blocks of a Dask pool.
             selections.append(Selection.merge([held], cut.k))
         return selections
+
+
+def _widened(xp, low, high, wide, outside, axis=None):
+    """The bounds `low` and `high` widened by a chunk's scores `wide` of the
+    rows outside (along `axis`: one bound a detector)."""
+    low = xp.minimum(low, xp.min(xp.where(outside, wide, _BIG), axis=axis))
+    high = xp.maximum(high, xp.max(xp.where(outside, wide, -_BIG), axis=axis))
+    return low, high
+
+
+def _common_score(n_scored, low, high):
+    """The score every scored row tied at (a model that cannot rank), else
+    None."""
+    return high if n_scored and _tied(low, high) else None
 
 
 def draws_in_place(cut):
@@ -226,8 +237,7 @@ class DeviceDraw:
         self.n_nan = self.n_nan + xp.sum(
             xp.astype(outside & ~xp.isfinite(wide), xp.int64)
         )
-        self.low = xp.minimum(self.low, xp.min(xp.where(outside, wide, _BIG)))
-        self.high = xp.maximum(self.high, xp.max(xp.where(outside, wide, -_BIG)))
+        self.low, self.high = _widened(xp, self.low, self.high, wide, outside)
         rows = xp.arange(first, first + n, dtype=xp.int64, device=self.device)
         q = log_odds(wide, draw.response_method, xp)
         store = draw.store
@@ -261,7 +271,7 @@ class DeviceDraw:
         q = _namespace.to_numpy(xp.concat(self._q))
         n_scored, n_nan, n_hard = (int(v) for v in totals)
         low, high = float(bounds[0]), float(bounds[1])
-        tie = high if n_scored and _tied(low, high) else None
+        tie = _common_score(n_scored, low, high)
         return Selection(
             np.asarray(rows, dtype=np.intp),
             np.asarray(q, dtype=np.float64),

@@ -70,8 +70,13 @@ def lift_of(pi, floor, xp=None):
     where pi is 0, exactly)."""
     if xp is None:
         xp, pi = _host(pi)
-    lift = xp.log(floor + (1.0 - floor) * pi) - math.log(floor)
-    return xp.where(pi > 0.0, lift, 0.0)
+    return inclusion_lift(floor + (1.0 - floor) * pi, floor, xp)
+
+
+def inclusion_lift(P, floor, xp=np):
+    """:func:`lift_of` from the inclusion probabilities ``P = floor + (1 -
+    floor) * pi`` themselves (0 where P is the floor)."""
+    return xp.where(P > floor, xp.log(P) - math.log(floor), 0.0)
 
 
 def candidate_cut(threshold, family="logistic"):
