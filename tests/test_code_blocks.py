@@ -39,8 +39,16 @@ def _blocks():
             if name.endswith(".rst"):
                 code = "\n".join(line[4:] for line in code.splitlines())
             line = text[: match.start("code")].count("\n") + 1
+            # A cross-validated block fits the miner five times a candidate:
+            # .ci/run runs it with the slow tests.
+            slow = re.search(r"\b(GridSearchCV|TunedThresholdClassifierCV)\(", code)
             out.append(
-                pytest.param(match["context"] or "binary", code, id=f"{name}:{line}")
+                pytest.param(
+                    match["context"] or "binary",
+                    code,
+                    id=f"{name}:{line}",
+                    marks=[pytest.mark.slow] if slow else [],
+                )
             )
     return out
 
