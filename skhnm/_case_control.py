@@ -286,10 +286,11 @@ class SampledRun(RunRecord):
         self.work_P = np.full(initial.size, self.floor)  # P of the working rows
         self.drawer = None  # the corrected model that drew the working set
         self.candidates = None  # the rows it gave pi > 0 (sorted), and lifts
-        # A device pass draws in place: the lifts stay there (`store`), the
-        # working rows' follow from their P, and the leavers' travel back
-        # with the next pass (`watch`).
-        self.in_place = None  # whether the passes draw where the pool lives
+        # A pass over a host or device pool draws in place: the lifts stay
+        # beside the pool (`store`, a float64 a row), the working rows'
+        # follow from their P, and the leavers' go with the next pass
+        # (`watch`). A Dask pool's blocks hand back their candidates.
+        self.in_place = None  # whether the passes draw where the scores are
         self.store = RowLift(self.floor) if self.corrects else None
         self.leavers = None
         self.set_threshold = None  # the threshold it drew at
@@ -349,7 +350,8 @@ class SampledRun(RunRecord):
             draw = DrawFilter(
                 self.key, t, self.family, self.evict_below,
                 settings.response_method, watch, lift, self.store,
-                # Caps raise the threshold after the pass: then the host draws.
+                # Caps raise the threshold after the pass: then the run draws
+                # from the candidates the pass hands back.
                 in_place=settings.max_hard is None and settings.max_negatives is None,
             )  # fmt: skip
             # The draw's candidates are often most of the pool (every row
@@ -392,9 +394,9 @@ class SampledRun(RunRecord):
         (every row but its candidates), P is the floor and the pilot-scale
         score is the estimator's own log-odds: the pass reads those, compiled.
         The drawer's candidates outside come back from the pass too (it
-        watches them; a device pass may not, and those it lacks are scored
-        here), and are corrected; the working rows are scored once more by
-        the estimator (the host holds them).
+        watches them; a pass may not, and those it lacks are scored here),
+        and are corrected; the working rows are scored once more by the
+        estimator (the host holds them).
         """
         rm = self.settings.response_method
         rows = selection.rows

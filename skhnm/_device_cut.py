@@ -30,16 +30,12 @@ import warnings
 import numpy as np
 
 from . import _namespace
-from ._draw import lift_of, log_odds
-from ._selection import Cut, Selection, _tied
-from ._uniform import row_uniforms
+from ._selection import _BIG, Cut, Selection, common_score, widened
 
 # Hard rows a detector's buffers hold before a pass is run again with room
 # for all: a share of the pool's rows, at least _MIN_CAPACITY.
 CAPACITY_SHARE = 1 / 16
 _MIN_CAPACITY = 1024
-# The largest finite float64: the bounds' identity, with no header needed.
-_BIG = float(np.finfo(np.float64).max)
 
 
 def initial_capacity(n_rows):
@@ -120,7 +116,7 @@ class DeviceCut:
             axis=1,
         )
         self.counts = self.counts + count
-        self.low, self.high = _widened(xp, self.low, self.high, wide, outside, 1)
+        self.low, self.high = widened(xp, self.low, self.high, wide, outside, 1)
         for d in range(hard.shape[0]):
             index = xp.nonzero(hard[d, :])[0]
             at, n = (
@@ -152,7 +148,7 @@ class DeviceCut:
         for d, cut in enumerate(self.cuts):
             n, n_nan, n_scored = (int(v) for v in totals[d])
             low, high = float(bounds[0, d]), float(bounds[1, d])
-            tie = _common_score(n_scored, low, high)
+            tie = common_score(n_scored, low, high)
             held = Selection(
                 np.asarray(rows[d, :n], dtype=np.intp),
                 np.asarray(scores[d, :n], dtype=np.float64),
@@ -164,123 +160,6 @@ class DeviceCut:
             # The host's k and row order, as for the blocks of a Dask pool.
             selections.append(Selection.merge([held], cut.k))
         return selections
-
-
-def _widened(xp, low, high, wide, outside, axis=None):
-    """The bounds `low` and `high` widened by a chunk's scores `wide` of the
-    rows outside (along `axis`: one bound a detector)."""
-    low = xp.minimum(low, xp.min(xp.where(outside, wide, _BIG), axis=axis))
-    high = xp.maximum(high, xp.max(xp.where(outside, wide, -_BIG), axis=axis))
-    return low, high
-
-
-def _common_score(n_scored, low, high):
-    """The score every scored row tied at (a model that cannot rank), else
-    None."""
-    return high if n_scored and _tied(low, high) else None
-
-
-def draws_in_place(cut):
-    """Whether a device pass makes `cut`'s case-control draw itself."""
-    return cut.sends is not None and getattr(cut.sends, "in_place", False)
-
-
-class DeviceDraw:
-    """One detector's case-control draw, made in a device pass.
-
-    Each chunk's scores become pilot-scale log-odds q where they are (the
-    lifts of the last draw read from the draw's :class:`~skhnm._draw.RowLift`,
-    or from its `watch` for the rows that left the working set since), then
-    keep probabilities, uniforms and the draw itself. Only the rows drawn
-    and their q cross to the host, with the counts; the lift this draw
-    gives each row outside is written back for the next pass. The same
-    functions as the host's draw, in the pool's namespace, so the draw is
-    the host's (array-api-strict: to the bit).
-
-    Parameters
-    ----------
-    cut : :class:`~skhnm._selection.Cut`
-        Its `sends` is the round's :class:`~skhnm._draw.DrawFilter`.
-    xp : array namespace
-    device : the arrays' device
-    n_rows : int
-        The pool's rows.
-    """
-
-    def __init__(self, cut, xp, device, n_rows):
-        self.draw, self.xp, self.device = cut.sends, xp, device
-        store = self.draw.store
-        if store is not None and store.values is None:  # the pilot's: uniform
-            store.values = xp.zeros((n_rows,), dtype=xp.float64, device=device)
-        self.watch = None
-        if self.draw.watch is not None and self.draw.watch.size:
-            self.watch = xp.asarray(
-                np.asarray(self.draw.watch, dtype=np.int64), device=device
-            )
-            self.watch_lift = xp.asarray(
-                np.asarray(self.draw.lift, dtype=np.float64), device=device
-            )
-        zero = xp.zeros((), dtype=xp.int64, device=device)
-        self.n_scored = self.n_nan = self.n_hard = zero
-        self.low = xp.asarray(_BIG, dtype=xp.float64, device=device)
-        self.high = -self.low
-        self._rows, self._q = [], []
-
-    def add(self, scores, first, codes):
-        """Draw from one chunk of consecutive rows (`scores`, `codes`: 1-D)."""
-        xp, draw = self.xp, self.draw
-        n = scores.shape[0]
-        outside = codes < 0
-        wide = xp.astype(scores, xp.float64)
-        count = xp.sum(xp.astype(outside, xp.int64))
-        self.n_scored = self.n_scored + count
-        self.n_nan = self.n_nan + xp.sum(
-            xp.astype(outside & ~xp.isfinite(wide), xp.int64)
-        )
-        self.low, self.high = _widened(xp, self.low, self.high, wide, outside)
-        rows = xp.arange(first, first + n, dtype=xp.int64, device=self.device)
-        q = log_odds(wide, draw.response_method, xp)
-        store = draw.store
-        if store is not None:
-            before = store.values[first : first + n]
-            lift = before
-            if self.watch is not None:
-                at = xp.minimum(
-                    xp.searchsorted(self.watch, rows), self.watch.shape[0] - 1
-                )
-                hit = xp.take(self.watch, at) == rows
-                lift = xp.where(hit, xp.take(self.watch_lift, at), lift)
-            q = q + lift
-        pi = draw.keep(q, xp)
-        joins = outside & (row_uniforms(rows, draw.key, xp) < pi)
-        self.n_hard = self.n_hard + xp.sum(xp.astype(outside & (pi == 1.0), xp.int64))
-        index = xp.nonzero(joins)[0]
-        self._rows.append(xp.take(rows, index))
-        self._q.append(xp.take(q, index))
-        if store is not None:
-            store.values[first : first + n] = xp.where(
-                outside, lift_of(pi, store.floor, xp), before
-            )
-
-    def finish(self):
-        """The draw, on the host: its counts and bounds, then the rows drawn."""
-        xp = self.xp
-        totals = _namespace.to_numpy(xp.stack([self.n_scored, self.n_nan, self.n_hard]))
-        bounds = _namespace.to_numpy(xp.stack([self.low, self.high]))
-        rows = _namespace.to_numpy(xp.concat(self._rows))
-        q = _namespace.to_numpy(xp.concat(self._q))
-        n_scored, n_nan, n_hard = (int(v) for v in totals)
-        low, high = float(bounds[0]), float(bounds[1])
-        tie = _common_score(n_scored, low, high)
-        return Selection(
-            np.asarray(rows, dtype=np.intp),
-            np.asarray(q, dtype=np.float64),
-            n_hard,
-            n_scored,
-            tie,
-            n_nan,
-            drawn=True,
-        )
 
 
 _kernels = {}

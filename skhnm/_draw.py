@@ -3,16 +3,18 @@
 A negative scoring `q` (a decision value on the pilot's scale) is kept
 with probability ``pi(q)`` (:func:`keep_probability`, following the loss's
 gradient), and is drawn when its uniform number (:mod:`skhnm._uniform`) is
-below it. The same functions run on the host (the run's bookkeeping), on
-a Dask worker and on a device (:class:`skhnm._device_cut.DeviceDraw`), in
-the namespace of the scores they are given, so that each decides alike.
+below it. The same functions run in a pass over a host or device pool
+(:class:`PassDraw`), on a Dask worker and in the run's bookkeeping, in the
+namespace of the scores they are given, so that each decides alike.
 """
 
 import math
+import threading
 
 import numpy as np
 
-from ._selection import above
+from . import _namespace
+from ._selection import _BIG, Selection, above, common_score
 from ._uniform import row_uniforms
 
 # pi below this is 0: the pass keeps no row that would be drawn so rarely.
@@ -89,11 +91,12 @@ def candidate_cut(threshold, family="logistic"):
 
 
 class RowLift:
-    """Each row's lift, kept on the device between passes: a device pass
-    draws in place (:class:`skhnm._device_cut.DeviceDraw`) and writes the
-    lift its draw gives every row outside, so that the last draw's
-    candidates never cross to the host. `values` is allocated by the first
-    such pass (zeros: the pilot's draw is uniform)."""
+    """Each row's lift, kept beside the pool between passes: a pass draws
+    in place (:class:`PassDraw`) and writes the lift its draw gives every
+    row outside, so that the last draw's candidates are never held (nor,
+    from a device, moved to the host). `values` is allocated by the first
+    such pass (zeros: the pilot's draw is uniform), in the pool's
+    namespace: 8 bytes a row, less than the candidates' index and lift."""
 
     def __init__(self, floor):
         self.floor = floor
@@ -111,8 +114,9 @@ class DrawFilter:
     log floor``, the pass adds to their raw log-odds: the last draw's
     candidates, or, for a pass that draws in place, the rows that left the
     working set since the last pass (the others' lifts are in `store`).
-    `in_place`: no cap can raise the threshold after the pass, so a device
-    pass may make the draw itself and hand back only the rows it adds.
+    `in_place`: no cap can raise the threshold after the pass, so the pass
+    may make the draw itself and hand back only the rows it adds (a Dask
+    block's does not: :meth:`on_host`).
     """
 
     def __init__(self, key, threshold, family, evict_below, response_method,
@@ -145,3 +149,113 @@ class DrawFilter:
 
     def __call__(self, rows, scores):
         return row_uniforms(rows, self.key) < self.keep(self.scores(rows, scores))
+
+
+def draws_in_place(cut):
+    """Whether a pass makes `cut`'s case-control draw itself."""
+    return cut.sends is not None and getattr(cut.sends, "in_place", False)
+
+
+class PassDraw:
+    """One detector's case-control draw, made in the pass that scores it.
+
+    Each chunk's scores become pilot-scale log-odds q where they are (the
+    lifts of the last draw read from the draw's :class:`RowLift`, or from
+    its `watch` for the rows that left the working set since), then keep
+    probabilities, uniforms and the draw itself. Only the rows drawn and
+    their q leave the pass, with the counts; the lift this draw gives each
+    row outside is written back for the next pass. The pass of a device
+    pool runs it in the pool's namespace, so that only the rows drawn cross
+    to the host; a host pass runs it on its chunks' threads (each chunk
+    writes its own rows' lifts), so that it never holds the candidates.
+    Every row's decision is its own, so the draw does not depend on the
+    chunks, their order or the threads.
+
+    Parameters
+    ----------
+    cut : :class:`~skhnm._selection.Cut`
+        Its `sends` is the round's :class:`DrawFilter`.
+    xp : array namespace
+    device : the arrays' device
+    n_rows : int
+        The pool's rows.
+    """
+
+    def __init__(self, cut, xp, device, n_rows):
+        self.draw, self.xp, self.device = cut.sends, xp, device
+        store = self.draw.store
+        if store is not None and store.values is None:  # the pilot's: uniform
+            store.values = xp.zeros((n_rows,), dtype=xp.float64, device=device)
+        self.watch = None
+        if self.draw.watch is not None and self.draw.watch.size:
+            self.watch = xp.asarray(
+                np.asarray(self.draw.watch, dtype=np.int64), device=device
+            )
+            self.watch_lift = xp.asarray(
+                np.asarray(self.draw.lift, dtype=np.float64), device=device
+            )
+        zero = xp.zeros((), dtype=xp.int64, device=device)
+        self.n_scored = self.n_nan = self.n_hard = zero
+        self.low = xp.asarray(_BIG, dtype=xp.float64, device=device)
+        self.high = -self.low
+        self._rows, self._q = [], []
+        self._lock = threading.Lock()
+
+    def add(self, scores, first, codes):
+        """Draw from one chunk of consecutive rows (`scores`, `codes`: 1-D;
+        the scores of rows in a working set are not read)."""
+        xp, draw = self.xp, self.draw
+        n = scores.shape[0]
+        outside = codes < 0
+        wide = xp.astype(scores, xp.float64)
+        count = xp.sum(xp.astype(outside, xp.int64))
+        n_nan = xp.sum(xp.astype(outside & ~xp.isfinite(wide), xp.int64))
+        low = xp.min(xp.where(outside, wide, _BIG))
+        high = xp.max(xp.where(outside, wide, -_BIG))
+        rows = xp.arange(first, first + n, dtype=xp.int64, device=self.device)
+        q = log_odds(wide, draw.response_method, xp)
+        store = draw.store
+        if store is not None:
+            before = store.values[first : first + n]
+            lift = before
+            if self.watch is not None:
+                at = xp.minimum(
+                    xp.searchsorted(self.watch, rows), self.watch.shape[0] - 1
+                )
+                hit = xp.take(self.watch, at) == rows
+                lift = xp.where(hit, xp.take(self.watch_lift, at), lift)
+            q = q + lift
+        pi = draw.keep(q, xp)
+        joins = outside & (row_uniforms(rows, draw.key, xp) < pi)
+        n_hard = xp.sum(xp.astype(outside & (pi == 1.0), xp.int64))
+        index = xp.nonzero(joins)[0]
+        if store is not None:
+            store.values[first : first + n] = xp.where(
+                outside, lift_of(pi, store.floor, xp), before
+            )
+        with self._lock:  # a host pass's chunks run on threads
+            self.n_scored = self.n_scored + count
+            self.n_nan = self.n_nan + n_nan
+            self.n_hard = self.n_hard + n_hard
+            self.low = xp.minimum(self.low, low)
+            self.high = xp.maximum(self.high, high)
+            self._rows.append(xp.take(rows, index))
+            self._q.append(xp.take(q, index))
+
+    def finish(self):
+        """The draw, on the host: its counts and bounds, then the rows drawn
+        (in row order, whatever order the chunks came in)."""
+        xp = self.xp
+        totals = _namespace.to_numpy(xp.stack([self.n_scored, self.n_nan, self.n_hard]))
+        bounds = _namespace.to_numpy(xp.stack([self.low, self.high]))
+        rows, q = np.empty(0, dtype=np.intp), np.empty(0)
+        if self._rows:  # a pass whose chunks were all in working sets has none
+            rows = np.asarray(_namespace.to_numpy(xp.concat(self._rows)), dtype=np.intp)
+            q = np.asarray(_namespace.to_numpy(xp.concat(self._q)), dtype=np.float64)
+        if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
+            order = np.argsort(rows, kind="stable")
+            rows, q = rows[order], q[order]
+        n_scored, n_nan, n_hard = (int(v) for v in totals)
+        low, high = float(bounds[0]), float(bounds[1])
+        tie = common_score(n_scored, low, high)
+        return Selection(rows, q, n_hard, n_scored, tie, n_nan, drawn=True)

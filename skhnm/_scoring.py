@@ -38,7 +38,8 @@ from threadpoolctl import ThreadpoolController
 
 from . import _frames, _namespace
 from ._compiled import Scratch, compile_scorer, stack_scorers
-from ._device_cut import DeviceCut, DeviceDraw, draws_in_place, initial_capacity
+from ._device_cut import DeviceCut, initial_capacity
+from ._draw import PassDraw, draws_in_place
 from ._selection import Selector, check_scores
 
 
@@ -481,7 +482,15 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
     xp = scorer.xp
     if scorer.compiled and xp is not np and scorer.parts[0].home is not None:
         return _device_pass(X, scorer, chunk_codes, cuts, s, progress, n_total)
-    selectors = [Selector(cut, xp) for cut in cuts]
+    n_rows = _frames.n_rows(X)
+    # A case-control draw that no cap can change is made in the pass, where
+    # the scores are: the pass then holds the rows drawn, not every
+    # candidate. The other cuts keep their rows for the host to cut.
+    selectors = [
+        PassDraw(cut, xp, None, n_rows) if draws_in_place(cut) else Selector(cut, xp)
+        for cut in cuts
+    ]
+    draws = any(isinstance(selector, PassDraw) for selector in selectors)
     single = len(chunk_codes) == 1
     step = gather_step = scorer.batch_size(X, s.batch_size)
     if (
@@ -499,13 +508,16 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
         step *= _SCAN_BATCHES
 
     def run(lo, hi):
-        masks = [codes(lo, hi) < 0 for codes in chunk_codes]
+        codes = [chunk(lo, hi) for chunk in chunk_codes]
+        masks = [c < 0 for c in codes]
         counts = [_namespace.count_nonzero(mask) for mask in masks]
         outside = masks[0] if single else _any(masks)
         n_out = counts[0] if single else _namespace.count_nonzero(outside)
         if n_out == 0:
             return 0
-        if reads_slice(n_out, hi - lo, scorer.compiled):
+        # A draw in a device namespace reads whole slices: it could not
+        # scatter gathered rows' scores there (the standard has no scatter).
+        if reads_slice(n_out, hi - lo, scorer.compiled) or (draws and xp is not np):
             # Rows inside a working set are read too; their scores are
             # masked off, and no mask at all where every row counts.
             parts = [(read_block(X, lo, hi), lo, masks)]
@@ -526,16 +538,26 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
             # The gathered rows of the only view all count.
             keep_mask = [not single] * len(masks)
             counts = [None] * len(masks)
+        drawn = {}  # a draw's scores of the chunk's rows, however read
         for block, rows, block_masks in parts:
             scores = scorer(block)
             rows = rows if isinstance(rows, int) else _into(xp, rows)
             for k, selector in enumerate(selectors):
+                if isinstance(selector, PassDraw):
+                    if isinstance(rows, int):
+                        drawn[k] = scores[k]
+                    else:  # rows in a working set are left unread: NaN
+                        if k not in drawn:
+                            drawn[k] = xp.full((hi - lo,), math.nan, dtype=xp.float64)
+                        drawn[k][rows - lo] = scores[k]
+                    continue
                 mask = _into(xp, block_masks[k]) if keep_mask[k] else None
                 n_k = counts[k] if keep_mask[k] else None
                 selector.add(scores[k], rows, mask, n_k)
+        for k, scores in drawn.items():
+            selectors[k].add(scores, lo, _into(xp, codes[k]))
         return n_out
 
-    n_rows = _frames.n_rows(X)
     ranges = [(lo, min(lo + step, n_rows)) for lo in range(0, n_rows, step)]
     n_threads = scorer.chunk_threads
     if n_threads:
@@ -557,7 +579,7 @@ def _device_pass(X, scorer, chunk_codes, cuts, scoring, progress, n_total):
     gathered out, and every detector is cut at once by a
     :class:`~skhnm._device_cut.DeviceCut`: nothing waits for the device
     until the pass ends. A case-control draw that no cap can change is made
-    in the pass (:class:`~skhnm._device_cut.DeviceDraw`): only the rows it
+    in the pass (:class:`~skhnm._draw.PassDraw`): only the rows it
     adds cross. Progress is reported by rows read, scaled to `n_total`.
     """
     xp, n_rows = scorer.xp, X.shape[0]
@@ -568,7 +590,7 @@ def _device_pass(X, scorer, chunk_codes, cuts, scoring, progress, n_total):
     device = _namespace.device_of(X)
     # Case-control draws are made in the pass; the other cuts, fused.
     draws = {
-        d: DeviceDraw(c, xp, device, n_rows)
+        d: PassDraw(c, xp, device, n_rows)
         for d, c in enumerate(cuts)
         if draws_in_place(c)
     }

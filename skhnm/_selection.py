@@ -23,6 +23,8 @@ from ._rows import member
 
 # Scores within this relative distance of each other count as tied.
 TIE = 1e-9
+# The largest finite float64: the bounds' identity, with no header needed.
+_BIG = float(np.finfo(np.float64).max)
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,8 +42,9 @@ class Cut:
     kept rows: the case-control draw's superset of the rows it will add).
     `watch` (sorted rows) are kept whatever they score, unless in a working
     set, and not counted as hard: rows whose scores the run needs from this
-    pass (the last draw's candidates). A pass on the host honours it; a
-    device pass may not, and the run scores those it lacks itself.
+    pass (the last draw's candidates). A pass that cuts on the host
+    honours it; a device pass may not, and the run scores those it lacks
+    itself.
     `expect` is how many rows the pass is likely to keep: a device pass
     sizes its buffers for them, as a pass that overflows them is run again.
     """
@@ -84,7 +87,7 @@ class Selection:
     # Features the pass sent along, row by row, and their rows (sorted).
     features: np.ndarray | None = None
     feature_rows: np.ndarray | None = None
-    # The pass drew (a device pass, :class:`~skhnm._draw.DrawFilter`):
+    # The pass drew (:class:`~skhnm._draw.PassDraw`):
     # `rows` are the rows it added, `scores` their pilot-scale log-odds,
     # `n_hard` the rows it kept surely.
     drawn: bool = False
@@ -155,6 +158,20 @@ def _ascending(rows):
 
 def _tied(low, high):
     return high - low <= TIE * (1.0 + abs(high))
+
+
+def widened(xp, low, high, wide, outside, axis=None):
+    """The bounds `low` and `high` widened by a chunk's scores `wide` of the
+    rows outside (along `axis`: one bound a detector)."""
+    low = xp.minimum(low, xp.min(xp.where(outside, wide, _BIG), axis=axis))
+    high = xp.maximum(high, xp.max(xp.where(outside, wide, -_BIG), axis=axis))
+    return low, high
+
+
+def common_score(n_scored, low, high):
+    """The score every scored row tied at (a model that cannot rank), else
+    None."""
+    return high if n_scored and _tied(low, high) else None
 
 
 def above(reference):

@@ -19,10 +19,23 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
 
 from skhnm import HardNegativeMiningClassifier
 from skhnm._case_control import MIN_NEGATIVES, inclusion
-from skhnm._draw import EPSILON, keep_probability, log_odds
+from skhnm._draw import (
+    EPSILON,
+    DrawFilter,
+    RowLift,
+    candidate_cut,
+    keep_probability,
+    kept,
+    lift_of,
+    log_odds,
+)
+from skhnm._pools import Scoring, as_pool, select_jointly
+from skhnm._selection import Cut
+from skhnm._uniform import row_uniforms, stream_key
 
 
 @pytest.fixture(scope="module")
@@ -243,18 +256,25 @@ def test_the_hinge_keeps_the_margin_violators(noisy, recording):
     np.testing.assert_array_equal(clf.mined_round_[outside] == 1, s[outside] > -1.0)
 
 
-@pytest.mark.parametrize("estimator", ["lr", "svc"])
+@pytest.mark.parametrize("estimator", ["lr", "svc", "tree"])
 def test_batch_size_and_n_jobs_never_change_the_sample(noisy, same_fit, estimator):
+    # The pass draws in place, on its chunks' threads: a tree's own method
+    # scores the rows it gathers, a compiled scorer whole slices.
     X_train, X_test, y_train, _ = noisy
-    est = LogisticRegression() if estimator == "lr" else LinearSVC()
+    est = {
+        "lr": LogisticRegression(),
+        "svc": LinearSVC(),
+        "tree": DecisionTreeClassifier(max_depth=5, random_state=0),
+    }[estimator]
     ref = HardNegativeMiningClassifier(est, random_state=0).fit(X_train, y_train)
     for batch_size, n_jobs in [(97, 1), (1000, 2)]:
         clf = HardNegativeMiningClassifier(
             est, batch_size=batch_size, n_jobs=n_jobs, random_state=0
         ).fit(X_train, y_train)
         same_fit(clf, ref)
+        method = "predict_proba" if estimator == "tree" else "decision_function"
         np.testing.assert_allclose(
-            clf.decision_function(X_test), ref.decision_function(X_test), rtol=1e-6
+            getattr(clf, method)(X_test), getattr(ref, method)(X_test), rtol=1e-6
         )
 
 
@@ -540,3 +560,50 @@ def test_an_array_api_pool_keeps_the_lifts_through_the_rounds(noisy, same_fit):
     np.testing.assert_allclose(
         clf.predict_proba(X_test), ref.predict_proba(X_test), rtol=1e-9
     )
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("estimator", ["compiled", "own_method"])
+def test_a_host_pass_draws_in_place_and_hands_back_only_the_rows_drawn(
+    noisy, estimator, n_jobs
+):
+    # The pass over a NumPy pool makes the draw itself (as a device pass
+    # does): it hands back the rows drawn, not every candidate, writes each
+    # row's lift beside the pool, and decides every row as the draw's own
+    # functions do, whatever the chunks, threads or rows it gathers.
+    X, _, y, _ = noisy
+    model = (
+        LogisticRegression()
+        if estimator == "compiled"
+        else DecisionTreeClassifier(max_depth=5, random_state=0)
+    ).fit(X, y)
+    positives, work = np.flatnonzero(y == 1), np.flatnonzero(y == 0)[::7]
+    floor, key = 0.05, stream_key(3)
+    # The last draw's lifts of some rows outside, and rows that left since.
+    store = RowLift(floor)
+    store.values = np.zeros(X.shape[0])
+    store.values[5::11] = lift_of(np.full(X[5::11].shape[0], 0.4), floor)
+    watch = np.setdiff1d(np.arange(2, X.shape[0], 13), work)
+    watch_lift = lift_of(np.full(watch.size, 0.7), floor)
+    lifts_before = store.values.copy()
+    draw = DrawFilter(key, 1.0, "logistic", None, "predict_proba",
+                      watch, watch_lift, store, in_place=True)  # fmt: skip
+    cut = Cut(candidate_cut(1.0), joins=True, watch=watch, sends=draw)
+    pool = as_pool(X).view(Scoring("predict_proba", 1, 97, n_jobs), "i2")
+    pool.start(positives, np.empty(0, dtype=int))
+    pool.enter(work, 0)
+    (got,) = select_jointly([pool], [model], [cut])
+
+    outside = np.setdiff1d(np.flatnonzero(y == 0), work)
+    lift = lifts_before[outside]
+    lift[np.isin(outside, watch)] = watch_lift[np.isin(watch, outside)]
+    q = log_odds(model.predict_proba(X[outside])[:, 1], "predict_proba") + lift
+    pi = kept(q, 1.0)
+    drawn = row_uniforms(outside, key) < pi
+    assert got.drawn and got.n_scored == outside.size
+    assert got.n_hard == np.count_nonzero(pi == 1.0)
+    np.testing.assert_array_equal(got.rows, outside[drawn])
+    np.testing.assert_allclose(got.scores, q[drawn], rtol=1e-12)
+    # Each row outside now carries its lift; the working rows keep theirs.
+    np.testing.assert_allclose(store.values[outside], lift_of(pi, floor), rtol=1e-12)
+    np.testing.assert_array_equal(store.values[work], lifts_before[work])

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -208,6 +209,32 @@ def test_a_host_pool_streamed_to_a_device_is_cut_there(
     # scores, once a round.
     kept = [n for n in clf.history_["n_hard"] if n]
     assert crossings == [(n,) for n in kept for _ in range(2)]
+
+
+def test_a_host_pool_streamed_to_a_device_draws_there(
+    imbalanced, stand_in_gpu, crossings, same_fit
+):
+    # The default's draw is made where the scores are: the rows drawn and
+    # their scores come back, never the candidates (under a logistic loss,
+    # nearly every row outside).
+    X, y = imbalanced
+    params = dict(max_rounds=3, batch_size=256, random_state=0)
+    ref = HardNegativeMiningClassifier(LogisticRegression(), **params).fit(X, y)
+    crossings.clear()
+    clf = HardNegativeMiningClassifier(LogisticRegression(), device="cuda", **params)
+    clf.fit(X, y)
+    same_fit(clf, ref)
+    h = clf.history_
+    assert sum(h["n_added"]) > 0 and min(h["n_scored"]) > 1000
+    # Each pass: its counts and bounds, then the rows drawn and their scores
+    # (the first pass's are the next round's additions); then the working
+    # rows' scores, a chunk at a time. Nothing longer than a chunk.
+    passes = [i for i, shape in enumerate(crossings) if shape == (3,)]
+    assert len(passes) == len(h["round"])
+    for at in passes:
+        assert crossings[at + 1] == (2,) and crossings[at + 2] == crossings[at + 3]
+    assert crossings[passes[0] + 2] == (h["n_added"][0],)
+    assert max(shape[0] for shape in crossings) <= 256
 
 
 def test_device_cuda_without_a_compiled_scorer_warns_once_at_the_caller(

@@ -76,8 +76,9 @@ def _select_block(block, codes, args, offset):
 
 def _local_cut(cut, offset, n):
     """`cut` for a block of `n` rows from `offset`: its watched rows there,
-    in the block's own numbering. A block's pass never draws in place (a
-    device block's lifts would stay on its worker): the host draws."""
+    in the block's own numbering. A block's pass never draws in place (its
+    lifts would stay on its worker): it hands back its candidates, and the
+    run draws."""
     if getattr(cut.sends, "in_place", False):
         cut = replace(cut, sends=cut.sends.on_host())
     if cut.watch is None:
