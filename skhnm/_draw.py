@@ -21,6 +21,8 @@ from ._uniform import row_uniforms
 EPSILON = 1e-3
 # The hinge losses' margin, as a negative's decision value.
 MARGIN = -1.0
+# Rows a host pass draws from at a time.
+_HOST_DRAW_ROWS = 2**14
 
 
 def _host(values):
@@ -204,6 +206,17 @@ class PassDraw:
     def add(self, scores, first, codes):
         """Draw from one chunk of consecutive rows (`scores`, `codes`: 1-D;
         the scores of rows in a working set are not read)."""
+        n, step = scores.shape[0], scores.shape[0]
+        if self.xp is np:
+            # A dozen temporaries a row: on the host, in pieces that stay
+            # in cache and that the threads' heaps reuse (whole chunks of a
+            # scan left tens of MiB resident in them after the pass).
+            step = _HOST_DRAW_ROWS
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)
+            self._add(scores[lo:hi], first + lo, codes[lo:hi])
+
+    def _add(self, scores, first, codes):
         xp, draw = self.xp, self.draw
         n = scores.shape[0]
         outside = codes < 0
