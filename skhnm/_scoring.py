@@ -473,9 +473,12 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
     progress : callable ``progress(n_done, n_total)`` or None
 
     Returns one :class:`~skhnm._selection.Selection` per model, NaN
-    unchecked. A chunk is read once for every model: as a slice when its
-    rows outside any working set are dense (:func:`reads_slice`), else
-    gathered. Each selector sees the scores of its own rows outside.
+    unchecked: the rows a case-control draw added (`drawn`), where the cut
+    carries one that no cap can change (:class:`~skhnm._draw.PassDraw`),
+    else the rows kept. A chunk is read once for every model: as a slice
+    when its rows outside any working set are dense (:func:`reads_slice`),
+    else gathered. Each selector or draw sees the scores of its own rows
+    outside.
     """
     s = scoring
     scorer = JointScorer(models, X, s.response_method, s.pos_label, s.xp)
