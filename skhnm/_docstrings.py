@@ -52,10 +52,11 @@ PARAMETERS = """\
         population's plus log(1 / share of the pilot's uniform draw)), 0
         for the hinge loss (SVC, ``LinearSVC(loss="hinge")``, SGD's hinge),
         and a line from 0 at the margin -1 up to 1 at the threshold for the
-        squared hinge (LinearSVC's default). "auto" is 1.0 for the
-        logistic and squared-hinge losses (expit(1.0) on probabilities)
-        and -1.0, the margin, for the hinge: every margin violator, as in
-        the seed papers' SVMs and DPM.
+        squared hinge (LinearSVC's default). "auto" is 1.0 for a
+        logistic loss (expit(1.0) on probabilities), 0.0, the boundary,
+        for the squared hinge (every negative on the wrong side of it) and
+        -1.0, the margin, for the hinge: every margin violator, as in the
+        seed papers' SVMs and DPM.
 
         Otherwise "auto" is the working set's class boundary, 0.0 for
         decision values and 0.5 for probabilities; with

@@ -177,7 +177,7 @@ def test_a_margin_classifier_is_fitted_with_bounded_weights(noisy, recording):
     clf.fit(X_train, y_train)
     assert clf.weighting_ == "case_control"
     assert clf.pilot_ is None and clf.inclusion_floor_ is None
-    assert clf.threshold_ == 1.0  # the squared hinge's "auto"
+    assert clf.threshold_ == 0.0  # the squared hinge's "auto": the boundary
     # No correction: the fitted estimator predicts as it is.
     np.testing.assert_array_equal(
         clf.decision_function(X_test), clf.estimator_.decision_function(X_test)
