@@ -231,7 +231,15 @@ class PassDraw:
         if store is not None:
             before = store.values[first : first + n]
             lift = before
-            if self.watch is not None:
+            if self.watch is not None and xp is np:
+                # The watched rows of these consecutive rows are a slice of
+                # the sorted watch: O(watched) where a search a row costs
+                # O(n log watched).
+                lo, hi = np.searchsorted(self.watch, (first, first + n))
+                if hi > lo:
+                    lift = lift.copy()  # `before` stays the store's
+                    lift[self.watch[lo:hi] - first] = self.watch_lift[lo:hi]
+            elif self.watch is not None:  # no scatter in the standard
                 at = xp.minimum(
                     xp.searchsorted(self.watch, rows), self.watch.shape[0] - 1
                 )
