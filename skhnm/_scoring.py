@@ -563,6 +563,11 @@ def select_pass(X, scoring, chunk_codes, n_total, models, cuts, progress=None):
 
     ranges = [(lo, min(lo + step, n_rows)) for lo in range(0, n_rows, step)]
     n_threads = scorer.chunk_threads
+    if n_threads and draws:
+        # A draw is a dozen elementwise passes over a chunk's rows a
+        # detector: it keeps every core busy where a stacked product alone
+        # would be bound by memory.
+        n_threads = max(n_threads, blas_thread_count())
     if n_threads:
         with blas_threads(1):
             run_chunks(run, ranges, n_threads, progress, n_total)
