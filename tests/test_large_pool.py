@@ -121,8 +121,8 @@ def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, d), dtype=np.float32)
     y = (X[:, 0] + 0.3 * rng.standard_normal(n, dtype=np.float32) > 3.2).astype(np.int8)
-    # The seed's rounds: the default's draw also holds each round's
-    # candidates (the rows it may keep) and their scores on the host.
+    # The seed's rounds: the default's draw also keeps a correction a row
+    # (test_the_default_keeps_a_correction_a_row_besides).
     clf = HardNegativeMiningClassifier(
         LogisticRegression(),
         max_rounds=4,
@@ -139,6 +139,32 @@ def test_bookkeeping_is_two_bytes_a_row_and_a_pass_copies_nothing():
     # bytes a row in all; the loop before the Pool interface: 71), the
     # working set copied for the fits, and 8 MiB of chunk temporaries.
     assert peak < 4 * n + 3 * working_bytes + 8 * 2**20, peak / n
+
+
+@pytest.mark.slow
+def test_the_default_keeps_a_correction_a_row_besides():
+    """The default draws in the pass: besides the codes it keeps one float64
+    a row (each row's correction from the last draw), and the pass's
+    temporaries are O(chunk) (measured: 8.9 bytes a row beyond the working
+    set and the slack; the draw from the candidates took 4.4 here, where
+    few rows are candidates)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from skhnm import HardNegativeMiningClassifier
+
+    n, d = 2_000_000, 8
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d), dtype=np.float32)
+    y = (X[:, 0] + 0.3 * rng.standard_normal(n, dtype=np.float32) > 3.2).astype(np.int8)
+    clf = HardNegativeMiningClassifier(
+        LogisticRegression(), max_rounds=3, min_hard_per_round=1, random_state=0
+    )
+    peak = _peak_of_fit(clf, X, y)
+    assert clf.weighting_ == "case_control" and clf.n_rounds_ >= 2
+    working_bytes = (int(y.sum()) + clf.negative_indices_.size) * d * 4
+    # Two bytes of codes, one of the labels' mask and eight of corrections a
+    # row; the working set copied for the fits; the chunks' temporaries.
+    assert peak < 12 * n + 3 * working_bytes + 8 * 2**20, peak / n
 
 
 @pytest.mark.slow
