@@ -55,6 +55,7 @@ def test_demo_rows_compare_the_methods():
     )
 
 
+@pytest.mark.slow  # a fresh interpreter, the demo's three fits: about 4 s
 def test_demo_module_runs_from_the_command_line():
     out = subprocess.run(
         [
@@ -125,6 +126,7 @@ sys.meta_path.insert(0, _NoPandas())
 """
 
 
+@pytest.mark.slow  # a fresh interpreter and the Quickstart's fits: about 4 s
 def test_the_readme_quickstart_runs_without_pandas_and_prints_what_it_says():
     """`pip install .` brings no pandas: the Quickstart must not need it."""
     code = _NO_PANDAS + _readme_block("## Quickstart")
