@@ -21,12 +21,11 @@ One chunk engine serves the two kinds of pass, whatever the pool's home
 Both size their chunks the same way, read a chunk as one slice of the pool
 (a view) when its wanted rows lie close together and gather them otherwise
 (:func:`reads_slice`), and run chunks on threads with progress reports
-(:func:`run_chunks`).
+(:func:`skhnm._threads.run_chunks`).
 """
 
 import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,13 +33,13 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import effective_n_jobs
 from sklearn.utils._response import _get_response_values_binary
-from threadpoolctl import ThreadpoolController
 
 from . import _frames, _namespace
 from ._compiled import Scratch, compile_scorer, stack_scorers
 from ._device_cut import DeviceCut, initial_capacity
 from ._draw import PassDraw, draws_in_place
 from ._selection import Selector, check_scores
+from ._threads import blas_thread_count, blas_threads, run_chunks
 
 
 @dataclass(frozen=True)
@@ -107,16 +106,6 @@ def positive_scores(estimator, X, response_method, pos_label):
     own reading of a binary classifier's response.
     """
     return _get_response_values_binary(estimator, X, response_method, pos_label)[0]
-
-
-_controller = []
-
-
-def _blas_controller():
-    # Inspecting the loaded BLAS libraries takes milliseconds: do it once.
-    if not _controller:
-        _controller.append(ThreadpoolController())
-    return _controller[0]
 
 
 def auto_batch_size(X, device=False, keeps_sparse=False, own_method=False):
@@ -662,55 +651,3 @@ def _into(xp, a):
     if xp is np:
         return a if isinstance(a, np.ndarray) else _namespace.to_numpy(a)
     return xp.asarray(a)
-
-
-def run_chunks(run, chunks, n_threads, progress=None, n_total=None):
-    """``run(*chunk)`` for every chunk, on `n_threads` threads when above 1.
-
-    `run` returns how many rows it covered; `progress(n_done, n_total)` is
-    called after each chunk, in order of completion.
-    """
-    lock, done = threading.Lock(), [0]
-
-    def counted(*chunk):
-        n = run(*chunk)
-        if n and progress is not None:
-            with lock:
-                done[0] += n
-                progress(done[0], n_total)
-
-    if n_threads == 1 or len(chunks) == 1:
-        for chunk in chunks:
-            counted(*chunk)
-    else:
-        _run_threaded(counted, chunks, n_threads)
-
-
-def blas_thread_count():
-    """The threads BLAS would use now (the most of any BLAS loaded)."""
-    libs = _blas_controller().select(user_api="blas").lib_controllers
-    return max((lib.num_threads for lib in libs), default=1)
-
-
-def blas_threads(n):
-    """A context in which BLAS runs on `n` threads."""
-    return _blas_controller().limit(limits=n, user_api="blas")
-
-
-def _run_threaded(run, chunks, n_threads):
-    """Run the chunks on threads: NumPy, BLAS and libsvm release the GIL.
-
-    The pool is shared, never pickled, and BLAS is held to one thread per
-    chunk so the threads do not oversubscribe the cores. A plain executor:
-    joblib's dispatch costs milliseconds a pass, as much as a linear pass
-    over millions of rows. An exception (KeyboardInterrupt included) cancels
-    the chunks not yet started and waits for the running ones, so no thread
-    outlives the pass.
-    """
-    with blas_threads(1):
-        executor = ThreadPoolExecutor(n_threads, thread_name_prefix="skhnm-score")
-        try:
-            for future in [executor.submit(run, *chunk) for chunk in chunks]:
-                future.result()
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)

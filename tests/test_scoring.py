@@ -16,13 +16,13 @@ from threadpoolctl import threadpool_limits
 from skhnm._pools import Scoring, as_pool
 from skhnm._scoring import (
     auto_batch_size,
-    blas_thread_count,
     positive_scores,
     reads_slice,
     resolve_response_method,
     score_rows,
 )
 from skhnm._selection import Cut
+from skhnm._threads import blas_thread_count
 
 
 @pytest.fixture
