@@ -14,7 +14,7 @@ import threading
 import numpy as np
 
 from . import _namespace
-from ._selection import _BIG, Selection, above, common_score
+from ._selection import _BIG, Selection, _ascending, above, common_score, widened
 from ._uniform import row_uniforms
 
 # pi below this is 0: the pass keeps no row that would be drawn so rarely.
@@ -223,8 +223,6 @@ class PassDraw:
         wide = xp.astype(scores, xp.float64)
         count = xp.sum(xp.astype(outside, xp.int64))
         n_nan = xp.sum(xp.astype(outside & ~xp.isfinite(wide), xp.int64))
-        low = xp.min(xp.where(outside, wide, _BIG))
-        high = xp.max(xp.where(outside, wide, -_BIG))
         rows = xp.arange(first, first + n, dtype=xp.int64, device=self.device)
         q = log_odds(wide, draw.response_method, xp)
         store = draw.store
@@ -258,8 +256,7 @@ class PassDraw:
             self.n_scored = self.n_scored + count
             self.n_nan = self.n_nan + n_nan
             self.n_hard = self.n_hard + n_hard
-            self.low = xp.minimum(self.low, low)
-            self.high = xp.maximum(self.high, high)
+            self.low, self.high = widened(xp, self.low, self.high, wide, outside)
             self._rows.append(xp.take(rows, index))
             self._q.append(xp.take(q, index))
 
@@ -273,7 +270,7 @@ class PassDraw:
         if self._rows:  # a pass whose chunks were all in working sets has none
             rows = np.asarray(_namespace.to_numpy(xp.concat(self._rows)), dtype=np.intp)
             q = np.asarray(_namespace.to_numpy(xp.concat(self._q)), dtype=np.float64)
-        if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
+        if not _ascending(rows):  # a host pass's chunks end in any order
             order = np.argsort(rows, kind="stable")
             rows, q = rows[order], q[order]
         n_scored, n_nan, n_hard = (int(v) for v in totals)
