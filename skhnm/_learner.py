@@ -5,6 +5,7 @@
 must never be evicted, and how good is a model on the validation rows.
 """
 
+import contextlib
 import inspect
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.utils.validation import _check_method_params
 from . import _frames
 from ._rows import member
 from ._steps import averages_loss, final_step
+from ._threads import blas_threads
 
 # Seeds drawn for the estimator, the sampler and the guard: int32, as
 # every random_state takes.
@@ -26,6 +28,13 @@ MAX_SEED = np.iinfo(np.int32).max
 # ignores warm_start); benchmarks/bench_rounds.py warm measures what the
 # start saves per solver.
 _WARM_SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga")
+# Each lbfgs iteration alternates scikit-learn's OpenMP loss loop with BLAS
+# products. NumPy's and SciPy's OpenBLAS run on pthreads, and the two pools'
+# spinning threads take each other's cores (scikit-learn#28883,
+# OpenBLAS#3187): BLAS on one thread fits 1.5 to 4 times faster
+# (benchmarks/bench_cost.py prints the full fit both ways). newton-cg was
+# measured slower so, and keeps BLAS's threads.
+_SPINNING_SOLVERS = ("lbfgs",)
 
 
 def seed_random_states(estimator, seed):
@@ -83,6 +92,16 @@ def warm_start(estimator, previous):
     final.coef_ = before.coef_.copy()
     final.intercept_ = np.array(before.intercept_, copy=True)
     return restore
+
+
+def fit_threads(estimator):
+    """The threads `estimator`'s fit runs under: BLAS on one thread for a
+    LogisticRegression whose solver spins against it (`_SPINNING_SOLVERS`),
+    as the estimator or a Pipeline's final step; as they are otherwise."""
+    _, final = final_step(estimator)
+    if isinstance(final, LogisticRegression) and final.solver in _SPINNING_SOLVERS:
+        return blas_threads(1)
+    return contextlib.nullcontext()
 
 
 def validation_scorer(estimator, scoring, pos_label):
@@ -177,7 +196,8 @@ class EstimatorLearner:
                 user = params.get(key)
                 params[key] = weights if user is None else np.asarray(user) * weights
         try:
-            model = est.fit(self.pool.rows(rows), self.labels(rows), **params)
+            with fit_threads(est):
+                model = est.fit(self.pool.rows(rows), self.labels(rows), **params)
         except (ValueError, TypeError) as exc:
             if _frames.is_one_dimensional(self.pool.X):
                 exc.add_note(_frames.ONE_DIMENSIONAL_HELP)

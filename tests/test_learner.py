@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skhnm import HardNegativeMiningClassifier
 from skhnm._learner import support_rows
@@ -131,6 +132,42 @@ def test_warm_start_rounds_off_fits_every_round_cold(task, starts):
         max_hard_per_round=50, random_state=0,
     ).fit(X, y)  # fmt: skip
     assert len(starts) >= 2 and all(s == (False, None) for s in starts)
+
+
+def _blas_threads():
+    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+
+class BlasRecordingLR(LogisticRegression):
+    """Records how many threads BLAS had while each of its fits ran."""
+
+    seen = []
+
+    def fit(self, X, y, sample_weight=None):
+        BlasRecordingLR.seen.append(_blas_threads())
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize(
+    "solver, in_pipeline, held",
+    [("lbfgs", False, True), ("lbfgs", True, True), ("newton-cg", False, False)],
+)
+def test_lbfgs_fits_hold_blas_to_one_thread_and_give_it_back(
+    task, solver, in_pipeline, held
+):
+    # lbfgs's OpenMP loss and BLAS products contend (scikit-learn#28883):
+    # its fits run with BLAS on one thread; other solvers keep BLAS's threads.
+    X, y = task
+    lr = BlasRecordingLR(solver=solver)
+    est = make_pipeline(StandardScaler(), lr) if in_pipeline else lr
+    BlasRecordingLR.seen.clear()
+    with threadpool_limits(2, "blas"):
+        clf = HardNegativeMiningClassifier(est, max_rounds=2, random_state=0)
+        clf.fit(X, y)
+        after = _blas_threads()
+    assert len(BlasRecordingLR.seen) == clf.n_rounds_ + 1
+    assert set(BlasRecordingLR.seen) == ({1} if held else {2})
+    assert after == 2
 
 
 def test_support_vectors_are_protected(imbalanced):
