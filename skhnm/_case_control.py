@@ -351,9 +351,9 @@ class SampledRun(RunRecord):
             draw = DrawFilter(
                 self.key, t, self.family, self.evict_below,
                 settings.response_method, watch, lift, self.store,
-                # Caps raise the threshold after the pass: then the run draws
-                # from the candidates the pass hands back.
-                in_place=settings.max_hard is None and settings.max_negatives is None,
+                # A budget raises the threshold after the pass by the sum of
+                # every candidate's pi: then the pass hands them all back.
+                in_place=settings.max_negatives is None,
             )  # fmt: skip
             # The draw's candidates are often most of the pool (every row
             # with pi > 0), the pilot's always unknown: a device pass that
@@ -448,9 +448,10 @@ class SampledRun(RunRecord):
             t = self._capped(s_out, s_work)
             record.cut = on_scale(t, rm)
             pi_out, pi_work = self._keep(s_out, t), self._keep(s_work, t)
-            if drawn:  # the pass drew: these rows joined
+            raised = t > self.round_threshold  # by a cap, after the pass
+            if drawn and not raised:  # the pass drew: these rows joined
                 joins = np.ones(rows.size, dtype=bool)
-            else:
+            else:  # pi only fell: a pass's draw is a superset of this one
                 joins = row_uniforms(rows, self.key) < pi_out
             if self.corrects:
                 # The set is the drawer's sample, so that prediction needs
@@ -472,7 +473,9 @@ class SampledRun(RunRecord):
                     stays = s_work >= self.evict_below
             stays[np.searchsorted(self.work, self.pilot_rows)] = True
             record.n_hard = (
-                selection.n_hard if drawn else int(np.count_nonzero(pi_out == 1.0))
+                selection.n_hard
+                if drawn and not raised
+                else int(np.count_nonzero(pi_out == 1.0))
             )
         # The seed's progress rule: hard negatives (kept surely) that the
         # working set lacked. The pilot's draw is always made: it is what
@@ -494,7 +497,17 @@ class SampledRun(RunRecord):
         if self.corrects and drawn:
             # The pass wrote the lifts of the rows outside; the leavers' go
             # back to the next pass.
-            self.leavers = (left, lift_of(pi_work[~stays], f))
+            watch, lift = left, lift_of(pi_work[~stays], f)
+            if raised:
+                # The pass's lifts were at the round's threshold: scaled to
+                # the cap's, but for the rows it drew, whose own scores say
+                # theirs, and whose lifts go with the next pass too.
+                self.store.raise_threshold(t - self.round_threshold)
+                unjoined = rows[~joins]
+                watch = merge(left, unjoined)
+                lift = _place(watch, left, lift)
+                lift[np.searchsorted(watch, unjoined)] = lift_of(pi_out[~joins], f)
+            self.leavers = (watch, lift)
         elif self.corrects:  # every row the next draw's model may keep
             # Kept with their lifts, all the next round needs of them.
             out, work = pi_out > 0, pi_work > 0
@@ -531,8 +544,13 @@ class SampledRun(RunRecord):
         settings, t = self.settings, self.round_threshold
         s = s_out if not self.corrects else np.r_[s_out, s_work]
         k = settings.max_hard
-        if k is not None and s.size > k:
-            kth = float(np.partition(s, s.size - k)[s.size - k])
+        # Of the rows outside, only those hard at `t` can be among the k
+        # hardest above it: the same whether the pass handed back its
+        # candidates or drew in place (it draws every hard row).
+        hard = s_out[self._keep(s_out, t) == 1.0]
+        top = hard if not self.corrects else np.r_[hard, s_work]
+        if k is not None and top.size > k:
+            kth = float(np.partition(top, top.size - k)[top.size - k])
             t = max(t, kth)
         if settings.max_negatives is not None:
             fixed, share = self.floor * self.n_negatives, 1.0 - self.floor

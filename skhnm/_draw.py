@@ -104,6 +104,19 @@ class RowLift:
         self.floor = floor
         self.values = None
 
+    def raise_threshold(self, by):
+        """The lifts a logistic keep probability `by` higher would have
+        given: ``pi = exp(q - t)`` scales by ``exp(-by)`` wherever it was
+        under 1. Where it was 1 the row was drawn, and its own score says
+        what it is now: the caller hands it to the next pass (`watch`)."""
+        values, f = self.values, self.floor
+        xp = _namespace.namespace_of(values) or np
+        scale, step, n = math.exp(-by), 4 * _HOST_DRAW_ROWS, values.shape[0]
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)  # the standard has no slice past the end
+            pi = xp.expm1(values[lo:hi]) * (f / (1.0 - f)) * scale
+            values[lo:hi] = lift_of(xp.where(pi < EPSILON, 0.0, pi), f, xp)
+
 
 class DrawFilter:
     """Which rows of a pass the coming draw may add, decided where the
@@ -116,9 +129,11 @@ class DrawFilter:
     log floor``, the pass adds to their raw log-odds: the last draw's
     candidates, or, for a pass that draws in place, the rows that left the
     working set since the last pass (the others' lifts are in `store`).
-    `in_place`: no cap can raise the threshold after the pass, so the pass
-    may make the draw itself and hand back only the rows it adds (a Dask
-    block's does not: :meth:`on_host`).
+    `in_place`: no budget (`max_negatives`) can raise the threshold after
+    the pass, so the pass may make the draw itself and hand back only the
+    rows it adds (a Dask block's does not: :meth:`on_host`). A cap on the
+    hard rows raises it only to a score among them, and every hard row is
+    drawn: the run draws again from the rows handed back.
     """
 
     def __init__(self, key, threshold, family, evict_below, response_method,

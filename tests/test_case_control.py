@@ -526,9 +526,10 @@ def test_an_array_api_pool_draws_the_numpy_sample(
     )
 
 
-def test_an_array_api_pool_under_a_cap_draws_on_the_host(noisy, same_fit):
-    # A cap raises the threshold once the pass is in, so the pass cannot
-    # draw: its candidates cross and the host draws, as from NumPy.
+def test_an_array_api_pool_under_a_budget_draws_on_the_host(noisy, same_fit):
+    # A budget raises the threshold once the pass is in, by the sum of every
+    # candidate's keep probability, so the pass cannot draw: its candidates
+    # cross and the host draws, as from NumPy.
     array_api_strict = pytest.importorskip("array_api_strict")
     X_train, _, y_train, _ = noisy
     X_train = X_train.astype(np.float32)
@@ -540,6 +541,40 @@ def test_an_array_api_pool_under_a_cap_draws_on_the_host(noisy, same_fit):
     )
     same_fit(clf, ref)
     assert clf.negative_indices_.size <= 1.2 * 1500
+
+
+def test_a_cap_on_the_hard_rows_draws_in_place_then_again_on_the_host(
+    noisy, same_fit, crossings
+):
+    # max_hard_per_round raises the threshold only to a score among the
+    # hard rows, all of which the pass draws: the pass draws at the round's
+    # threshold where the pool lives, only those rows cross, and the host
+    # draws again from them at the cap's; the lifts beside the pool are
+    # rescaled there, so that later rounds correct as NumPy's do.
+    array_api_strict = pytest.importorskip("array_api_strict")
+    X_train, _, y_train, _ = noisy
+    X_train = X_train.astype(np.float32)
+    params = dict(max_hard_per_round=10, max_rounds=4, min_hard_per_round=1)
+    ref = HardNegativeMiningClassifier(LogisticRegression(), random_state=0, **params)
+    ref.fit(X_train, y_train)
+    # The cap held at the pilot's pass: the next pass read the rescaled lifts.
+    assert ref.history_["cut"][0] > 1.0
+    crossings.clear()
+    clf = HardNegativeMiningClassifier(LogisticRegression(), random_state=0, **params)
+    clf.fit(array_api_strict.asarray(X_train), array_api_strict.asarray(y_train))
+    same_fit(clf, ref)
+    h = clf.history_
+    passes = [
+        i for i, shape in enumerate(crossings[:-1])
+        if shape == (3,) and crossings[i + 1] == (2,)
+    ]  # fmt: skip
+    assert len(passes) == sum(n > 0 for n in h["n_scored"]) >= 2
+    for rnd, at in enumerate(passes):
+        (n_rows,), (n_scores,) = crossings[at + 2 : at + 4]
+        # The rows the draw at the round's threshold kept, a few more than
+        # the cap's draw adds; not its candidates, most of the rows outside.
+        assert n_rows == n_scores >= h["n_added"][rnd]
+        assert n_rows < 0.25 * h["n_scored"][rnd]
 
 
 def test_an_array_api_pool_keeps_the_lifts_through_the_rounds(noisy, same_fit):

@@ -118,6 +118,22 @@ def test_a_pool_computed_on_demand_costs_one_feature_pass_a_round(
     np.testing.assert_allclose(clf.decision_function(X), ref.decision_function(X))
 
 
+def test_a_capped_default_draws_on_dask_as_numpy_draws_in_place(noisy_pool, same_fit):
+    # NumPy's pass draws at the round's threshold and the host draws again
+    # at the cap's, rescaling the lifts beside the pool; a Dask pool's
+    # blocks hand back every candidate and the host draws once. Same run.
+    X, y = noisy_pool
+    params = dict(max_hard_per_round=200, max_rounds=4, min_hard_per_round=1)
+    ref = HardNegativeMiningClassifier(LogisticRegression(), random_state=0, **params)
+    ref.fit(X, y)
+    assert sum(np.asarray(ref.history_["cut"])[:-1] > 1.0) >= 2  # the cap held
+    with dask.config.set(scheduler="sync"):
+        clf = HardNegativeMiningClassifier(
+            LogisticRegression(), random_state=0, **params
+        ).fit(da.from_array(X, chunks=(4000, 10)), y)
+    same_fit(clf, ref)
+
+
 def test_dask_pools_refuse_what_would_gather_them(imbalanced):
     X, y = imbalanced
     from imblearn.under_sampling import NearMiss
