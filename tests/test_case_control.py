@@ -577,6 +577,24 @@ def test_a_cap_on_the_hard_rows_draws_in_place_then_again_on_the_host(
         assert n_rows < 0.25 * h["n_scored"][rnd]
 
 
+def test_an_array_api_pool_fits_on_its_own_rows_when_a_fit_scales_in_place(
+    noisy, same_fit
+):
+    # The host keeps the rows fetched for the fits: a StandardScaler(copy=
+    # False) scales them in place, and they are fetched again.
+    array_api_strict = pytest.importorskip("array_api_strict")
+    X_train, _, y_train, _ = noisy
+    X_train = X_train * 5.0 + 3.0
+    est = make_pipeline(StandardScaler(copy=False), LogisticRegression())
+    params = dict(max_rounds=4, min_hard_per_round=1, random_state=0)
+    ref = HardNegativeMiningClassifier(est, **params).fit(X_train.copy(), y_train)
+    assert ref.n_rounds_ >= 2
+    clf = HardNegativeMiningClassifier(est, **params).fit(
+        array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
+    )
+    same_fit(clf, ref)
+
+
 def test_an_array_api_pool_keeps_the_lifts_through_the_rounds(noisy, same_fit):
     # Five draws, each corrected by the last: the lifts of the rows outside
     # stay where the pool lives between passes, those of the rows that left

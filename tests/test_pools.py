@@ -141,3 +141,17 @@ def test_the_row_cache_takes_offered_rows_before_fetching(recorded_cache):
     np.testing.assert_array_equal(cache.get([11], keep=False), data[[11]])
     np.testing.assert_array_equal(cache.get([11, 30]), data[[11, 30]])
     assert fetched == [[1, 4], [8], [30]]
+
+
+def test_rows_a_fit_changed_in_place_are_fetched_again(recorded_cache):
+    # StandardScaler(copy=False) in a Pipeline scales the array it is given:
+    # the cache must not take those rows for the pool's.
+    cache, fetched, data = recorded_cache
+    held = cache.get([1, 4, 9])
+    held -= held.mean(axis=0)  # what a fit with copy=False does
+    np.testing.assert_array_equal(cache.get([4, 9], keep=False), data[[4, 9]])
+    np.testing.assert_array_equal(cache.get([1, 4, 9, 12]), data[[1, 4, 9, 12]])
+    assert fetched == [[1, 4, 9], [4, 9], [1, 4, 9, 12]]
+    # Left as handed out, the rows are not fetched again.
+    np.testing.assert_array_equal(cache.get([1, 4, 12]), data[[1, 4, 12]])
+    assert len(fetched) == 3

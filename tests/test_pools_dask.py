@@ -7,6 +7,8 @@ import pytest
 from conftest import counted_lazy_pool
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
@@ -131,6 +133,22 @@ def test_a_capped_default_draws_on_dask_as_numpy_draws_in_place(noisy_pool, same
         clf = HardNegativeMiningClassifier(
             LogisticRegression(), random_state=0, **params
         ).fit(da.from_array(X, chunks=(4000, 10)), y)
+    same_fit(clf, ref)
+
+
+def test_a_fit_that_scales_its_rows_in_place_mines_as_on_numpy(noisy_pool, same_fit):
+    # The client keeps the rows it fitted on, so that a round fetches only
+    # the new ones: a StandardScaler(copy=False) scales them in place, and
+    # they are fetched again rather than taken for the pool's.
+    X, y = noisy_pool
+    X = X * 5.0 + 3.0
+    est = make_pipeline(StandardScaler(copy=False), LogisticRegression())
+    params = dict(max_rounds=4, min_hard_per_round=1, random_state=0)
+    ref = HardNegativeMiningClassifier(est, **params).fit(X.copy(), y)
+    assert ref.n_rounds_ >= 3
+    with dask.config.set(scheduler="sync"):
+        clf = HardNegativeMiningClassifier(est, **params)
+        clf.fit(da.from_array(X, chunks=(4000, 10)), y)
     same_fit(clf, ref)
 
 

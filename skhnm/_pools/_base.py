@@ -114,6 +114,11 @@ class Pool:
         return chosen
 
 
+def _column_sums(data):
+    """float64 column sums of dense or sparse rows."""
+    return np.asarray(data.sum(axis=0, dtype=np.float64)).ravel()
+
+
 class RowCache:
     """Host copies of the rows last fitted on: a round fetches only new rows.
 
@@ -127,7 +132,16 @@ class RowCache:
         self.fetch = fetch
         self._rows = np.empty(0, dtype=np.intp)  # sorted, fetched already
         self._data = None
+        self._sums = None  # the held data's column sums, as handed out
         self._offered = None
+
+    def _intact(self):
+        """Whether the held data is as it was handed out. A fit may change
+        its X in place (``StandardScaler(copy=False)`` in a Pipeline): then
+        the held rows are no longer the pool's, and are fetched again.
+        Column sums (one read of the rows, no copy) change with any
+        rescaling a fit makes."""
+        return np.array_equal(_column_sums(self._data), self._sums, equal_nan=True)
 
     def offer(self, rows, data):
         """Rows a pass sent along (sorted) and their data, for the next
@@ -160,6 +174,8 @@ class RowCache:
         built in one array: old rows copied from the cache, new ones in.
         """
         rows = np.asarray(rows, dtype=np.intp)
+        if self._data is not None and not self._intact():
+            self._rows, self._data = np.empty(0, dtype=np.intp), None
         order = None
         if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
             order = np.argsort(rows, kind="stable")
@@ -176,6 +192,7 @@ class RowCache:
                 out[~held] = fetched
         if keep:
             self._rows, self._data = rows, out
+            self._sums = None if out is None else _column_sums(out)
             self._offered = None
         if order is not None:
             out = out[np.argsort(order, kind="stable")]
