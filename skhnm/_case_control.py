@@ -348,12 +348,19 @@ class SampledRun(RunRecord):
                 # outside: known here, not asked of a pool on a cluster.
                 outside = ~member(prev, self.work)
                 watch, lift = prev[outside], self.lift[outside]
+            # Under the hinge pi is 1 or 0 at every threshold, so a cap
+            # draws from the k hardest alone: the pass keeps a running top
+            # k + 1 (one more, to tell whether the cap holds), on a
+            # cluster's workers too, and hands back no more.
+            k = None
+            if self.family == "hinge" and settings.max_hard is not None:
+                k = settings.max_hard + 1
             draw = DrawFilter(
                 self.key, t, self.family, self.evict_below,
                 settings.response_method, watch, lift, self.store,
                 # A budget raises the threshold after the pass by the sum of
                 # every candidate's pi: then the pass hands them all back.
-                in_place=settings.max_negatives is None,
+                in_place=settings.max_negatives is None and k is None,
             )  # fmt: skip
             # The draw's candidates are often most of the pool (every row
             # with pi > 0), the pilot's always unknown: a device pass that
@@ -363,6 +370,7 @@ class SampledRun(RunRecord):
                 expect = min(expect, self.n_candidates + self.n_candidates // 4 + 1024)
             cut = Cut(
                 on_scale(candidate_cut(t, self.family), settings.response_method),
+                k=k,
                 joins=True,
                 watch=watch,
                 sends=draw,

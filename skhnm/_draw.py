@@ -39,13 +39,19 @@ def log_odds(scores, response_method, xp=None):
     return xp.log(p) - xp.log1p(-p)
 
 
+def all_or_nothing(threshold, family):
+    """Whether pi is 1 above `threshold` and 0 below (the hinge, and the
+    squared hinge with no margin left to ramp over)."""
+    return family == "hinge" or (family == "squared_hinge" and threshold <= MARGIN)
+
+
 def keep_probability(s, threshold, family="logistic", xp=None):
     """pi(s) of decision values `s` for a round's `threshold`: 1 for the
     hard negatives, falling with the loss's gradient below, 0 under
     EPSILON."""
     if xp is None:
         xp, s = _host(s)
-    if family == "hinge" or (family == "squared_hinge" and threshold <= MARGIN):
+    if all_or_nothing(threshold, family):
         # Above the margin by more than noise: a constant model's scores,
         # all within rounding of it, violate nothing.
         hard = s > above(threshold)
@@ -85,7 +91,7 @@ def inclusion_lift(P, floor, xp=np):
 
 def candidate_cut(threshold, family="logistic"):
     """The decision value a row must beat to have pi > 0."""
-    if family == "hinge" or (family == "squared_hinge" and threshold <= MARGIN):
+    if all_or_nothing(threshold, family):
         return threshold
     if family == "squared_hinge":
         return MARGIN + EPSILON * (threshold - MARGIN) - 1e-12

@@ -577,6 +577,32 @@ def test_a_cap_on_the_hard_rows_draws_in_place_then_again_on_the_host(
         assert n_rows < 0.25 * h["n_scored"][rnd]
 
 
+def test_under_the_hinge_a_cap_keeps_the_k_hardest_where_the_pool_lives(
+    noisy, same_fit, crossings
+):
+    # Under the hinge a row's keep probability is 1 or 0 at any threshold,
+    # so a capped draw takes from the k hardest alone: the pass keeps a
+    # running top k + 1 where the pool lives and hands back no candidates
+    # (every margin violator). What crosses: the labels, then each round's
+    # working rows' scores (and the small top k, stacked with its counts).
+    array_api_strict = pytest.importorskip("array_api_strict")
+    X_train, _, y_train, _ = noisy
+    X_train = X_train.astype(np.float32)
+    params = dict(max_hard_per_round=20, max_rounds=3, random_state=0)
+    est = SGDClassifier(random_state=0)  # the hinge loss
+    ref = HardNegativeMiningClassifier(est, **params).fit(X_train, y_train)
+    assert ref.history_["n_added"][:3] == [19, 19, 19]  # the cap held
+    crossings.clear()
+    clf = HardNegativeMiningClassifier(est, **params).fit(
+        array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
+    )
+    same_fit(clf, ref)
+    work = set(clf.history_["n_negatives"])
+    vectors = [shape[0] for shape in crossings if len(shape) == 1]
+    assert vectors[0] == y_train.size
+    assert all(n in work for n in vectors[1:]), vectors
+
+
 def test_an_array_api_pool_fits_on_its_own_rows_when_a_fit_scales_in_place(
     noisy, same_fit
 ):
