@@ -554,7 +554,8 @@ class SampledRun(RunRecord):
         k = settings.max_hard
         # Of the rows outside, only those hard at `t` can be among the k
         # hardest above it: the same whether the pass handed back its
-        # candidates or drew in place (it draws every hard row).
+        # candidates, drew in place (it draws every hard row) or kept the
+        # k + 1 hardest (the hinge).
         hard = s_out[self._keep(s_out, t) == 1.0]
         top = hard if not self.corrects else np.r_[hard, s_work]
         if k is not None and top.size > k:

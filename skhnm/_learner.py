@@ -31,7 +31,7 @@ _WARM_SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga")
 # Each lbfgs iteration alternates scikit-learn's OpenMP loss loop with BLAS
 # products. NumPy's and SciPy's OpenBLAS run on pthreads, and the two pools'
 # spinning threads take each other's cores (scikit-learn#28883,
-# OpenBLAS#3187), and lbfgs fits faster with BLAS on one thread
+# OpenBLAS#3187): lbfgs fits faster with BLAS on one thread
 # (benchmarks/bench_cost.py prints the full fit both ways). newton-cg was
 # measured slower so, and keeps BLAS's threads.
 _SPINNING_SOLVERS = ("lbfgs",)
