@@ -414,7 +414,7 @@ class SampledRun(RunRecord):
         if not self.corrects or model.drawer is None:
             return rows, s, self._scores(model, self.work)
         if selection.drawn:  # the working rows' lifts follow from their P
-            q_work = log_odds(self.pool.score(model.estimator, self.work), rm)
+            q_work = log_odds(self._working_scores(model, selection), rm)
             return rows, s, q_work + inclusion_lift(self.work_P, self.floor)
         prev, _ = self.candidates
         prev_out = prev[~member(prev, self.work)]
@@ -431,6 +431,19 @@ class SampledRun(RunRecord):
         s[np.searchsorted(rows, prev[in_rows])] += self.lift[in_rows]
         q_work[np.searchsorted(self.work, prev[in_work])] += self.lift[in_work]
         return rows, s, q_work
+
+    def _working_scores(self, model, selection):
+        """The working rows' scores by the round's estimator: the pass's,
+        where it read them, the others scored here."""
+        if selection.working is None:
+            return self.pool.score(model.estimator, self.work)
+        read, scores = selection.working
+        read_here = member(read, self.work)
+        out = _place(self.work, read[read_here], scores[read_here])
+        unread = np.isnan(out)
+        if unread.any():
+            out[unread] = self.pool.score(model.estimator, self.work[unread])
+        return out
 
     def step(self, fitted, selection, pass_time):
         """Draw the next working set from the round's scores, or stop."""

@@ -222,11 +222,16 @@ class PassDraw:
         self.low = xp.asarray(_BIG, dtype=xp.float64, device=device)
         self.high = -self.low
         self._rows, self._q = [], []
+        # A host pass also keeps the working negatives' scores of the chunks
+        # it read whole: the run's next step needs them (their P is known),
+        # and would gather and score those rows again.
+        self._work_rows = [] if xp is np else None
+        self._work_scores = []
         self._lock = threading.Lock()
 
     def add(self, scores, first, codes):
         """Draw from one chunk of consecutive rows (`scores`, `codes`: 1-D;
-        the scores of rows in a working set are not read)."""
+        the working negatives' scores are kept, on the host, where read)."""
         n, step = scores.shape[0], scores.shape[0]
         if self.xp is np:
             # A dozen temporaries a row: on the host, in pieces that stay
@@ -273,7 +278,16 @@ class PassDraw:
             store.values[first : first + n] = xp.where(
                 outside, lift_of(pi, store.floor, xp), before
             )
+        if self._work_rows is not None:
+            # Working negatives (codes 0 .. HELD - 1, below the positives'
+            # and held-out rows' top codes); NaN where a gathered chunk
+            # left them unread.
+            held = np.iinfo(codes.dtype).max - 1
+            at = np.flatnonzero((codes >= 0) & (codes < held) & ~np.isnan(wide))
         with self._lock:  # a host pass's chunks run on threads
+            if self._work_rows is not None:
+                self._work_rows.append(at + first)
+                self._work_scores.append(wide[at])
             self.n_scored = self.n_scored + count
             self.n_nan = self.n_nan + n_nan
             self.n_hard = self.n_hard + n_hard
@@ -297,4 +311,14 @@ class PassDraw:
         n_scored, n_nan, n_hard = (int(v) for v in totals)
         low, high = float(bounds[0]), float(bounds[1])
         tie = common_score(n_scored, low, high)
-        return Selection(rows, q, n_hard, n_scored, tie, n_nan, drawn=True)
+        working = None
+        if self._work_rows:
+            work = np.concatenate(self._work_rows)
+            scores = np.concatenate(self._work_scores)
+            if not _ascending(work):
+                order = np.argsort(work, kind="stable")
+                work, scores = work[order], scores[order]
+            working = (work, scores)
+        return Selection(
+            rows, q, n_hard, n_scored, tie, n_nan, drawn=True, working=working
+        )

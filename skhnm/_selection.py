@@ -91,6 +91,10 @@ class Selection:
     # `rows` are the rows it added, `scores` their pilot-scale log-odds,
     # `n_hard` the rows it kept surely.
     drawn: bool = False
+    # The working negatives a host pass read with its chunks, sorted, and
+    # their scores as the estimator gives them: the run need not score
+    # those again.
+    working: tuple | None = None
 
     def checked(self):
         """This selection, or the one error for NaN scores."""

@@ -686,3 +686,16 @@ def test_a_host_pass_draws_in_place_and_hands_back_only_the_rows_drawn(
     # Each row outside now carries its lift; the working rows keep theirs.
     np.testing.assert_allclose(store.values[outside], lift_of(pi, floor), rtol=1e-12)
     np.testing.assert_array_equal(store.values[work], lifts_before[work])
+    # The working negatives it read come back with their own scores (the
+    # run's step needs them), the positives' do not. A compiled pass reads
+    # these dense chunks whole; the estimator's own method, only the rows
+    # outside.
+    read, read_scores = got.working
+    assert np.isin(read, work).all()
+    if estimator == "own_method":
+        assert read.size == 0
+        return
+    assert read.size >= work.size // 2
+    np.testing.assert_allclose(
+        read_scores, model.predict_proba(X[read])[:, 1], rtol=1e-9, atol=1e-12
+    )
