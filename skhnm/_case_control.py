@@ -437,9 +437,7 @@ class SampledRun(RunRecord):
         where it read them, the others scored here."""
         if selection.working is None:
             return self.pool.score(model.estimator, self.work)
-        read, scores = selection.working
-        read_here = member(read, self.work)
-        out = _place(self.work, read[read_here], scores[read_here])
+        out = _place(self.work, *selection.working)  # the pass's are working rows
         unread = np.isnan(out)
         if unread.any():
             out[unread] = self.pool.score(model.estimator, self.work[unread])
@@ -562,19 +560,19 @@ class SampledRun(RunRecord):
         kept surely and the expected working negatives fit `max_negatives`
         (`s_out`: the rows outside that may be drawn, with pi > 0 before;
         `s_work`: the working rows)."""
-        settings, t = self.settings, self.round_threshold
-        s = s_out if not self.corrects else np.r_[s_out, s_work]
-        k = settings.max_hard
-        # Of the rows outside, only those hard at `t` can be among the k
-        # hardest above it: the same whether the pass handed back its
-        # candidates, drew in place (it draws every hard row) or kept the
-        # k + 1 hardest (the hinge).
-        hard = s_out[self._keep(s_out, t) == 1.0]
-        top = hard if not self.corrects else np.r_[hard, s_work]
-        if k is not None and top.size > k:
-            kth = float(np.partition(top, top.size - k)[top.size - k])
-            t = max(t, kth)
+        settings, t, k = self.settings, self.round_threshold, self.settings.max_hard
+        if k is not None:
+            # Of the rows outside, only those hard at `t` can be among the k
+            # hardest above it: the same whether the pass handed back its
+            # candidates, drew in place (it draws every hard row) or kept
+            # the k + 1 hardest (the hinge).
+            top = s_out[self._keep(s_out, t) == 1.0]
+            if self.corrects:
+                top = np.r_[top, s_work]
+            if top.size > k:
+                t = max(t, float(np.partition(top, top.size - k)[top.size - k]))
         if settings.max_negatives is not None:
+            s = s_out if not self.corrects else np.r_[s_out, s_work]
             fixed, share = self.floor * self.n_negatives, 1.0 - self.floor
             if not self.corrects:  # the working rows stay
                 fixed, share = self.work.size, 1.0

@@ -225,8 +225,7 @@ class PassDraw:
         # A host pass also keeps the working negatives' scores of the chunks
         # it read whole: the run's next step needs them (their P is known),
         # and would gather and score those rows again.
-        self._work_rows = [] if xp is np else None
-        self._work_scores = []
+        self._working = [] if xp is np else None
         self._lock = threading.Lock()
 
     def add(self, scores, first, codes):
@@ -278,16 +277,14 @@ class PassDraw:
             store.values[first : first + n] = xp.where(
                 outside, lift_of(pi, store.floor, xp), before
             )
-        if self._work_rows is not None:
+        if self._working is not None:
             # Working negatives (codes 0 .. HELD - 1, below the positives'
             # and held-out rows' top codes); NaN where a gathered chunk
             # left them unread.
             held = np.iinfo(codes.dtype).max - 1
             at = np.flatnonzero((codes >= 0) & (codes < held) & ~np.isnan(wide))
+            self._working.append((at + first, wide[at]))  # list.append: atomic
         with self._lock:  # a host pass's chunks run on threads
-            if self._work_rows is not None:
-                self._work_rows.append(at + first)
-                self._work_scores.append(wide[at])
             self.n_scored = self.n_scored + count
             self.n_nan = self.n_nan + n_nan
             self.n_hard = self.n_hard + n_hard
@@ -312,13 +309,10 @@ class PassDraw:
         low, high = float(bounds[0]), float(bounds[1])
         tie = common_score(n_scored, low, high)
         working = None
-        if self._work_rows:
-            work = np.concatenate(self._work_rows)
-            scores = np.concatenate(self._work_scores)
-            if not _ascending(work):
-                order = np.argsort(work, kind="stable")
-                work, scores = work[order], scores[order]
-            working = (work, scores)
+        if self._working:  # in row order, whatever order the chunks came in
+            work, scores = (np.concatenate(p) for p in zip(*self._working, strict=True))
+            order = np.argsort(work, kind="stable")
+            working = (work[order], scores[order])
         return Selection(
             rows, q, n_hard, n_scored, tie, n_nan, drawn=True, working=working
         )
