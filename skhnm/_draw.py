@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _namespace
 from ._selection import _BIG, Selection, _ascending, above, common_score, widened
-from ._uniform import row_uniforms
+from ._uniform import row_uniforms, shifted_key
 
 # pi below this is 0: the pass keeps no row that would be drawn so rarely.
 EPSILON = 1e-3
@@ -154,6 +154,15 @@ class DrawFilter:
         return DrawFilter(
             self.key, self.threshold, self.family, self.evict_below,
             self.response_method, self.watch, self.lift,
+        )  # fmt: skip
+
+    def from_row(self, offset):
+        """This filter for a pass over rows numbered from `offset` (a Dask
+        block's), drawing their uniforms as the pool's rows."""
+        return DrawFilter(
+            shifted_key(self.key, offset), self.threshold, self.family,
+            self.evict_below, self.response_method, self.watch, self.lift,
+            self.store, self.in_place,
         )  # fmt: skip
 
     def scores(self, rows, scores):

@@ -54,3 +54,10 @@ def row_uniforms(rows, key, xp=np):
     if xp is np:
         return top.astype(np.float64) * 2.0**-53
     return xp.astype(top, xp.float64) * 2.0**-53
+
+
+def shifted_key(key, offset):
+    """The key under which row ``r`` draws what row ``r + offset`` draws
+    under `key` (``(r + offset) * golden + key`` wraps alike): a block of
+    rows numbered from 0 draws the pool's own uniforms."""
+    return (key + offset * _GOLDEN) & _MASK

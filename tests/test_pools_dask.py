@@ -228,3 +228,35 @@ def test_blocks_merged_on_the_workers_select_what_numpy_selects(imbalanced, same
         clf.fit(da.from_array(X, chunks=50), y)
     assert clf.history_["n_hard"][0] > 20  # the cap binds
     same_fit(clf, ref)
+
+
+@pytest.mark.parametrize("chunks", [4000, 7001])
+def test_a_block_draws_a_weighted_fits_sample_where_it_lives(noisy_pool, chunks):
+    # A weighted (margin) fit's draw keeps no lifts, so each block makes it
+    # on its worker, with the pool's own uniforms (its key shifted by the
+    # block's first row), and hands back the rows drawn: not every
+    # candidate, as a draw that keeps lifts must.
+    from skhnm._draw import DrawFilter, candidate_cut, kept
+    from skhnm._pools import Scoring, as_pool, select_jointly
+    from skhnm._selection import Cut
+    from skhnm._uniform import row_uniforms, stream_key
+
+    X, y = noisy_pool
+    model = LinearSVC().fit(X, y)
+    key, family = stream_key(5), "squared_hinge"
+    draw = DrawFilter(key, 0.0, family, None, "decision_function", in_place=True)
+    cut = Cut(candidate_cut(0.0, family), joins=True, sends=draw)
+    positives = np.flatnonzero(y == 1)
+    selections = []
+    for X_pool in (X, da.from_array(X, chunks=(chunks, 10))):
+        with dask.config.set(scheduler="sync"):  # whatever client is about
+            pool = as_pool(X_pool).view(Scoring("decision_function", 1), "i2")
+            pool.start(positives, np.empty(0, dtype=int))
+            (selection,) = select_jointly([pool], [model], [cut])
+        selections.append(selection)
+    outside = np.flatnonzero(y == 0)
+    pi = kept(model.decision_function(X[outside]), 0.0, None, family)
+    drawn = outside[row_uniforms(outside, key) < pi]
+    for selection in selections:
+        np.testing.assert_array_equal(selection.rows, drawn)
+    assert 0 < drawn.size < np.count_nonzero(pi > 0) / 2

@@ -4,7 +4,7 @@ computed, and uniform."""
 import numpy as np
 import pytest
 
-from skhnm._uniform import row_uniforms, stream_key
+from skhnm._uniform import row_uniforms, shifted_key, stream_key
 
 
 def test_a_rows_number_depends_on_the_seed_and_its_index_alone():
@@ -39,3 +39,12 @@ def test_the_numbers_are_uniform_and_independent_of_their_neighbours():
     chi2 = float(((counts - expected) ** 2 / expected).sum())
     assert chi2 < 50.0  # 19 degrees of freedom: p < 1e-4 beyond this
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.01
+
+
+@pytest.mark.parametrize("offset", [0, 1, 4000, 2**40 + 7])
+def test_a_block_numbered_from_zero_draws_the_pools_numbers(offset):
+    key = stream_key(11)
+    rows = np.arange(1000)
+    np.testing.assert_array_equal(
+        row_uniforms(rows, shifted_key(key, offset)), row_uniforms(rows + offset, key)
+    )

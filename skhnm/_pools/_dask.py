@@ -65,8 +65,8 @@ def _select_block(block, codes, args, offset):
         if cut.joins:
             # Computed here already: sent along, not computed again to be
             # fetched when they join the working set.
-            sent = slice(None)
-            if cut.sends is not None:
+            sent = slice(None)  # every row a block drew joins
+            if cut.sends is not None and not selection.drawn:
                 sent = cut.sends(rows, selection.scores)
             selection.features = _namespace.rows_to_host(block, selection.rows[sent])
             selection.feature_rows = rows[sent]
@@ -76,11 +76,13 @@ def _select_block(block, codes, args, offset):
 
 def _local_cut(cut, offset, n):
     """`cut` for a block of `n` rows from `offset`: its watched rows there,
-    in the block's own numbering. A block's pass never draws in place (its
-    lifts would stay on its worker): it hands back its candidates, and the
-    run draws."""
-    if getattr(cut.sends, "in_place", False):
-        cut = replace(cut, sends=cut.sends.on_host())
+    in the block's own numbering. A block's pass draws in place only where
+    the draw keeps no lifts (a weighted fit's): they would stay on its
+    worker. Else it hands back its candidates, and the run draws."""
+    sends = cut.sends
+    if getattr(sends, "in_place", False):
+        local = sends.on_host() if sends.store is not None else sends.from_row(offset)
+        cut = replace(cut, sends=local)
     if cut.watch is None:
         return cut
     lo, hi = np.searchsorted(cut.watch, (offset, offset + n))
