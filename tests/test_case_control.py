@@ -485,6 +485,22 @@ _ESTIMATORS = {
 }
 
 
+def _fit_on_array_api(estimator, X, y, **params):
+    """The classifier fitted on array-api-strict copies of `X` and `y`: the
+    GPU path's code, run on the CPU."""
+    xp = pytest.importorskip("array_api_strict")
+    clf = HardNegativeMiningClassifier(estimator, **params)
+    return clf.fit(xp.asarray(X), xp.asarray(y))
+
+
+def _pass_starts(crossings):
+    """Where each pass's crossings begin: its counts (3,), then bounds (2,)."""
+    return [
+        i for i, shape in enumerate(crossings[:-1])
+        if shape == (3,) and crossings[i + 1] == (2,)
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("estimator", list(_ESTIMATORS))
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_an_array_api_pool_draws_the_numpy_sample(
@@ -492,15 +508,12 @@ def test_an_array_api_pool_draws_the_numpy_sample(
 ):
     # The GPU path's code, run on the CPU through array-api-strict: the pass
     # cuts where the pool lives and the draw is the same.
-    array_api_strict = pytest.importorskip("array_api_strict")
     X_train, X_test, y_train, _ = noisy
     X_train = X_train.astype(np.float32)
     est = _ESTIMATORS[estimator]
     ref = HardNegativeMiningClassifier(est, random_state=0).fit(X_train, y_train)
     crossings.clear()
-    clf = HardNegativeMiningClassifier(est, random_state=0).fit(
-        array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
-    )
+    clf = _fit_on_array_api(est, X_train, y_train, random_state=0)
     assert clf.weighting_ == ref.weighting_ == "case_control"
     same_fit(clf, ref)
     # The draw is made where the pool lives: each pass crosses its counts
@@ -509,10 +522,7 @@ def test_an_array_api_pool_draws_the_numpy_sample(
     # working rows' scores (the host holds those rows) and the added rows'
     # features, to fit on.
     h = clf.history_
-    passes = [
-        i for i, shape in enumerate(crossings[:-1])
-        if shape == (3,) and crossings[i + 1] == (2,)
-    ]  # fmt: skip
+    passes = _pass_starts(crossings)
     assert len(passes) == sum(n > 0 for n in h["n_scored"]) >= 2
     for rnd, at in enumerate(passes):
         rows, scores, work = crossings[at + 2 : at + 5]
@@ -530,15 +540,12 @@ def test_an_array_api_pool_under_a_budget_draws_on_the_host(noisy, same_fit):
     # A budget raises the threshold once the pass is in, by the sum of every
     # candidate's keep probability, so the pass cannot draw: its candidates
     # cross and the host draws, as from NumPy.
-    array_api_strict = pytest.importorskip("array_api_strict")
     X_train, _, y_train, _ = noisy
     X_train = X_train.astype(np.float32)
     params = dict(max_negatives=1500, max_rounds=3, random_state=0)
     ref = HardNegativeMiningClassifier(LogisticRegression(), **params)
     ref.fit(X_train, y_train)
-    clf = HardNegativeMiningClassifier(LogisticRegression(), **params).fit(
-        array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
-    )
+    clf = _fit_on_array_api(LogisticRegression(), X_train, y_train, **params)
     same_fit(clf, ref)
     assert clf.negative_indices_.size <= 1.2 * 1500
 
@@ -551,7 +558,6 @@ def test_a_cap_on_the_hard_rows_draws_in_place_then_again_on_the_host(
     # threshold where the pool lives, only those rows cross, and the host
     # draws again from them at the cap's; the lifts beside the pool are
     # rescaled there, so that later rounds correct as NumPy's do.
-    array_api_strict = pytest.importorskip("array_api_strict")
     X_train, _, y_train, _ = noisy
     X_train = X_train.astype(np.float32)
     params = dict(max_hard_per_round=10, max_rounds=4, min_hard_per_round=1)
@@ -560,14 +566,12 @@ def test_a_cap_on_the_hard_rows_draws_in_place_then_again_on_the_host(
     # The cap held at the pilot's pass: the next pass read the rescaled lifts.
     assert ref.history_["cut"][0] > 1.0
     crossings.clear()
-    clf = HardNegativeMiningClassifier(LogisticRegression(), random_state=0, **params)
-    clf.fit(array_api_strict.asarray(X_train), array_api_strict.asarray(y_train))
+    clf = _fit_on_array_api(
+        LogisticRegression(), X_train, y_train, random_state=0, **params
+    )
     same_fit(clf, ref)
     h = clf.history_
-    passes = [
-        i for i, shape in enumerate(crossings[:-1])
-        if shape == (3,) and crossings[i + 1] == (2,)
-    ]  # fmt: skip
+    passes = _pass_starts(crossings)
     assert len(passes) == sum(n > 0 for n in h["n_scored"]) >= 2
     for rnd, at in enumerate(passes):
         (n_rows,), (n_scores,) = crossings[at + 2 : at + 4]
@@ -585,7 +589,6 @@ def test_under_the_hinge_a_cap_keeps_the_k_hardest_where_the_pool_lives(
     # running top k + 1 where the pool lives and hands back no candidates
     # (every margin violator). What crosses: the labels, then each round's
     # working rows' scores (and the small top k, stacked with its counts).
-    array_api_strict = pytest.importorskip("array_api_strict")
     X_train, _, y_train, _ = noisy
     X_train = X_train.astype(np.float32)
     params = dict(max_hard_per_round=20, max_rounds=3, random_state=0)
@@ -593,9 +596,7 @@ def test_under_the_hinge_a_cap_keeps_the_k_hardest_where_the_pool_lives(
     ref = HardNegativeMiningClassifier(est, **params).fit(X_train, y_train)
     assert ref.history_["n_added"][:3] == [19, 19, 19]  # the cap held
     crossings.clear()
-    clf = HardNegativeMiningClassifier(est, **params).fit(
-        array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
-    )
+    clf = _fit_on_array_api(est, X_train, y_train, **params)
     same_fit(clf, ref)
     work = set(clf.history_["n_negatives"])
     vectors = [shape[0] for shape in crossings if len(shape) == 1]
@@ -608,16 +609,13 @@ def test_an_array_api_pool_fits_on_its_own_rows_when_a_fit_scales_in_place(
 ):
     # The host keeps the rows fetched for the fits: a StandardScaler(copy=
     # False) scales them in place, and they are fetched again.
-    array_api_strict = pytest.importorskip("array_api_strict")
     X_train, _, y_train, _ = noisy
     X_train = X_train * 5.0 + 3.0
     est = make_pipeline(StandardScaler(copy=False), LogisticRegression())
     params = dict(max_rounds=4, min_hard_per_round=1, random_state=0)
     ref = HardNegativeMiningClassifier(est, **params).fit(X_train.copy(), y_train)
     assert ref.n_rounds_ >= 2
-    clf = HardNegativeMiningClassifier(est, **params).fit(
-        array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
-    )
+    clf = _fit_on_array_api(est, X_train, y_train, **params)
     same_fit(clf, ref)
 
 
@@ -625,16 +623,13 @@ def test_an_array_api_pool_keeps_the_lifts_through_the_rounds(noisy, same_fit):
     # Five draws, each corrected by the last: the lifts of the rows outside
     # stay where the pool lives between passes, those of the rows that left
     # the working set travel back from the host, and every draw is NumPy's.
-    array_api_strict = pytest.importorskip("array_api_strict")
     X_train, X_test, y_train, _ = noisy
     X_train = X_train.astype(np.float32)
     params = dict(threshold=0.0, max_rounds=5, min_hard_per_round=1, random_state=0)
     ref = HardNegativeMiningClassifier(LogisticRegression(), **params)
     ref.fit(X_train, y_train)
     assert ref.n_rounds_ == 5 and sum(ref.history_["n_evicted"]) > 0
-    clf = HardNegativeMiningClassifier(LogisticRegression(), **params).fit(
-        array_api_strict.asarray(X_train), array_api_strict.asarray(y_train)
-    )
+    clf = _fit_on_array_api(LogisticRegression(), X_train, y_train, **params)
     same_fit(clf, ref)
     np.testing.assert_allclose(
         clf.predict_proba(X_test), ref.predict_proba(X_test), rtol=1e-9
