@@ -188,6 +188,15 @@ def draws_in_place(cut):
     return cut.sends is not None and getattr(cut.sends, "in_place", False)
 
 
+def _in_row_order(rows, values):
+    """`rows` and their `values` sorted by row: a host pass's chunks end in
+    any order."""
+    if _ascending(rows):
+        return rows, values
+    order = np.argsort(rows, kind="stable")
+    return rows[order], values[order]
+
+
 class PassDraw:
     """One detector's case-control draw, made in the pass that scores it.
 
@@ -311,17 +320,14 @@ class PassDraw:
         if self._rows:  # a pass whose chunks were all in working sets has none
             rows = np.asarray(_namespace.to_numpy(xp.concat(self._rows)), dtype=np.intp)
             q = np.asarray(_namespace.to_numpy(xp.concat(self._q)), dtype=np.float64)
-        if not _ascending(rows):  # a host pass's chunks end in any order
-            order = np.argsort(rows, kind="stable")
-            rows, q = rows[order], q[order]
+        rows, q = _in_row_order(rows, q)
         n_scored, n_nan, n_hard = (int(v) for v in totals)
         low, high = float(bounds[0]), float(bounds[1])
         tie = common_score(n_scored, low, high)
         working = None
-        if self._working:  # in row order, whatever order the chunks came in
-            work, scores = (np.concatenate(p) for p in zip(*self._working, strict=True))
-            order = np.argsort(work, kind="stable")
-            working = (work[order], scores[order])
+        if self._working:
+            parts = zip(*self._working, strict=True)
+            working = _in_row_order(*(np.concatenate(p) for p in parts))
         return Selection(
             rows, q, n_hard, n_scored, tie, n_nan, drawn=True, working=working
         )

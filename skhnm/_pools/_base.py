@@ -3,6 +3,7 @@
 import numpy as np
 
 from .._rows import distinct, member, merge
+from .._selection import _ascending
 
 
 class Pool:
@@ -177,7 +178,7 @@ class RowCache:
         if self._data is not None and not self._intact():
             self._rows, self._data = np.empty(0, dtype=np.intp), None
         order = None
-        if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
+        if not _ascending(rows):
             order = np.argsort(rows, kind="stable")
             rows = rows[order]
         held = member(rows, self._rows)
